@@ -1,0 +1,86 @@
+"""The Flask application factory (`bot.app:create_app`) and the one bootstrap that wires
+Steady's adapters together for the web, the CLI and the clock alike."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import content as content_package
+from bot import clock, db, logs
+from bot.conversation import Conversation
+from bot.daily import Daily
+from bot.outbox import Outbox
+from bot.settings import Settings
+from bot.store import Store
+from bot.transport import Transport, build_transport
+from flows.content import Content
+from flows.matcher import Matcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Steady:
+    """Everything a request or a tick needs, built once per process."""
+
+    settings: Settings
+    content: Content
+    matcher: Matcher
+    store: Store
+    transport: Transport
+    outbox: Outbox
+    daily: Daily
+    conversation: Conversation
+
+    def receipts(self, sid: str, status: str, error_code: int | None, now: datetime) -> bool:
+        return self.outbox.record_receipt(sid, status, error_code, now)
+
+    def tick(self, now: datetime) -> clock.TickReport:
+        return clock.tick(self.store, self.daily, self.outbox, now, self.settings.processed_retention)
+
+
+def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
+    """Load content (fail fast), open the database, build the services."""
+    loaded = content_package.load()
+    matcher = Matcher(loaded.keywords)
+    url = db.normalize_url(settings.database_url, settings.instance_path)
+    if migrate:
+        db.upgrade(url)
+    store = Store(db.make_engine(url))
+    transport = transport or build_transport(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        from_number=settings.twilio_from_number,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        api_base_url=settings.twilio_api_base_url,
+    )
+    outbox = Outbox(store, settings, transport, concurrency=settings.send_concurrency)
+    daily = Daily(store, loaded, settings, outbox)
+    conversation = Conversation(store, loaded, matcher, settings, schedule=daily)
+    return Steady(settings, loaded, matcher, store, transport, outbox, daily, conversation)
+
+
+def create_app(settings: Settings | None = None, *, transport: Transport | None = None, migrate: bool = False) -> Flask:
+    """Build the web app. Reads the environment only when no settings are given."""
+    settings = settings or Settings.from_env()
+    logs.configure(settings.log_level)
+    app = Flask("bot", instance_path=os.path.abspath(settings.instance_path))
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
+    if not settings.verify_signatures:
+        log.warning("Twilio signature checks are OFF (TWILIO_VERIFY_SIGNATURES=false): development only")
+    elif not settings.twilio_auth_token:
+        log.warning("TWILIO_AUTH_TOKEN is not set: every /sms request will be refused with 403")
+    app.extensions["steady"] = bootstrap(settings, transport=transport, migrate=migrate)
+
+    from bot.webhook import bp
+
+    app.register_blueprint(bp)
+    return app

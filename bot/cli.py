@@ -1,0 +1,186 @@
+"""The `steady` command. Its commands and flags are a contract operators rely on:
+run, chat (--from, --json), content check, db upgrade, tick (--now), clock."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from bot.settings import Settings, SettingsError
+
+DEFAULT_CHAT_NUMBER = "+15555550100"
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings.with_(**overrides) if overrides else settings
+
+
+def _steady(settings: Settings, migrate: bool = True):
+    from bot import logs
+    from bot.app import bootstrap
+    from flows.content import ContentError
+
+    logs.configure(settings.log_level)
+    try:
+        return bootstrap(settings, migrate=migrate)
+    except ContentError as exc:
+        raise click.ClickException(f"content is invalid: {exc}") from None
+
+
+@click.group()
+def main() -> None:
+    """Steady: text-message support for people who want to stop using heroin."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Defaults to $PORT, then 5000.")
+@click.option("--clock/--no-clock", "with_clock", default=True, show_default=True,
+              help="Also tick the clock in this process (development only; production runs `steady clock`).")
+def run(host: str, port: int | None, with_clock: bool) -> None:
+    """Start Steady locally (SQLite, console transport, no Twilio account needed)."""
+    from bot.app import create_app
+
+    overrides = {}
+    settings = _settings()
+    if not settings.twilio_auth_token and settings.verify_signatures:
+        overrides["verify_signatures"] = False
+    settings = settings.with_(**overrides)
+    app = create_app(settings, migrate=True)
+    port = port or int(os.environ.get("PORT") or 5000)
+    if with_clock:
+        import threading
+
+        from bot.clock import run_clock
+
+        steady = app.extensions["steady"]
+        threading.Thread(target=run_clock, args=(steady.tick,), daemon=True, name="clock").start()
+    click.echo(f"Steady is listening on http://{host}:{port}/sms  (try it without a phone: steady chat)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--from", "sender", default=DEFAULT_CHAT_NUMBER, show_default=True, help="The simulated number.")
+@click.option("--json", "as_json", is_flag=True, help="Read one message per line from stdin; write one JSON object per line.")
+def chat(sender: str, as_json: bool) -> None:
+    """Talk to Steady as a texter would, through the same code path as the webhook."""
+    from bot.conversation import Inbound
+    from bot.timeutil import utcnow
+
+    steady = _steady(_settings())
+
+    def answer(text: str):
+        try:
+            return steady.conversation.handle(Inbound(sender=sender, body=text, now=utcnow()))
+        except ValueError as exc:
+            raise click.ClickException(f"--from {sender!r} is not a phone number ({exc})") from None
+
+    if as_json:
+        for line in sys.stdin:
+            result = answer(line.rstrip("\n"))
+            click.echo(json.dumps({"intent": result.intent, "replies": list(result.replies)}))
+        return
+    click.echo(f"Texting Steady as {sender}. Ctrl-D to leave.")
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        result = answer(text)
+        if not result.replies:
+            click.echo("(no reply)")
+        for reply in result.replies:
+            click.echo(f"steady> {reply}\n")
+
+
+@main.group()
+def content() -> None:
+    """The words Steady sends."""
+
+
+@content.command("check")
+@click.option("--quiet", is_flag=True, help="Only print problems.")
+def content_check(quiet: bool) -> None:
+    """List every message with its encoding and segments; fail on any problem."""
+    import content as content_package
+    from flows.content import ContentError, check
+
+    try:
+        loaded = content_package.load()
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    reports = check(loaded)
+    problems = 0
+    for report in reports:
+        if report.problems:
+            problems += len(report.problems)
+        if report.problems or not quiet:
+            status = "OK " if not report.problems else "BAD"
+            click.echo(f"{status} {report.id:<32} {report.encoding:<6} {report.characters:>4} chars {report.segments} seg")
+            for problem in report.problems:
+                click.echo(f"      - {problem}")
+    click.echo(f"{len(reports)} messages, {problems} problems")
+    if problems:
+        sys.exit(1)
+
+
+@main.group(name="db")
+def db_group() -> None:
+    """The database."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply Alembic migrations (the Procfile's release: line)."""
+    from bot import db
+
+    settings = _settings()
+    url = db.normalize_url(settings.database_url, settings.instance_path)
+    db.upgrade(url)
+    click.echo("database is at the latest migration")
+
+
+@main.command()
+@click.option("--now", "now_text", default=None, help="Run the tick as if it were this ISO-8601 instant (UTC if no offset).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def tick(now_text: str | None, as_json: bool) -> None:
+    """Run exactly one clock tick and print what it did."""
+    from bot.timeutil import parse_utc, utcnow
+
+    try:
+        now = parse_utc(now_text) if now_text else utcnow()
+    except ValueError:
+        raise click.ClickException(f"--now {now_text!r} is not an ISO-8601 time, e.g. 2026-11-24T14:00:00Z") from None
+    steady = _steady(_settings())
+    report = steady.tick(now)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        e, s = report.enqueue, report.send
+        click.echo(
+            f"tick at {report.now}: {e.due} due, {e.enqueued} enqueued, {e.skipped} skipped; "
+            f"{s.sent} sent, {s.retried} to retry, {s.failed} failed, {s.cancelled} cancelled, "
+            f"{s.interrupted} interrupted; {report.pruned} old message ids pruned"
+        )
+    if report.errors:
+        for error in report.errors:
+            click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--interval", type=int, default=60, show_default=True, help="Seconds between ticks.")
+def clock(interval: int) -> None:
+    """Run the clock process (the Procfile's clock: line): one tick a minute, forever."""
+    from bot.clock import run_clock
+
+    steady = _steady(_settings(), migrate=False)
+    run_clock(steady.tick, interval)

@@ -1,0 +1,79 @@
+"""The clock process: one tick a minute (APScheduler BlockingScheduler), never inside
+gunicorn workers. A tick writes due daily rows, sends what is due, and tidies up.
+`steady tick --now` runs exactly one tick, for cron-style platforms and tests."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from bot.daily import Daily, EnqueueReport
+from bot.outbox import Outbox, SendReport
+from bot.store import Store
+from bot.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    now: str
+    enqueue: EnqueueReport = field(default_factory=EnqueueReport)
+    send: SendReport = field(default_factory=SendReport)
+    pruned: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def tick(store: Store, daily: Daily, outbox: Outbox, now: datetime, retention) -> TickReport:
+    """One tick. Each step runs even if an earlier one failed: a broken step is logged
+    and reported, and the clock process lives on to try again next minute."""
+    report = TickReport(now=now.isoformat())
+    try:
+        report.enqueue = daily.enqueue_due(now)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("enqueue failed")
+        report.errors.append(f"enqueue: {type(exc).__name__}")
+    try:
+        report.send = outbox.send_due(now)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("send failed")
+        report.errors.append(f"send: {type(exc).__name__}")
+    try:
+        with store.transaction() as tx:
+            report.pruned = tx.prune_processed(now - retention)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("prune failed")
+        report.errors.append(f"prune: {type(exc).__name__}")
+    log.info(
+        "tick: due=%d enqueued=%d skipped=%d sent=%d retried=%d failed=%d cancelled=%d interrupted=%d",
+        report.enqueue.due, report.enqueue.enqueued, report.enqueue.skipped, report.send.sent,
+        report.send.retried, report.send.failed, report.send.cancelled, report.send.interrupted,
+    )
+    return report
+
+
+def run_clock(run_tick, interval_seconds: int = 60) -> None:
+    """Block forever, ticking every interval. One tick at a time; late ticks coalesce."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone="UTC")
+
+    def safe_tick() -> None:
+        try:
+            run_tick(utcnow())
+        except Exception:  # noqa: BLE001 - the clock process must never die of one bad tick
+            log.exception("tick failed")
+
+    scheduler.add_job(
+        safe_tick, "interval", seconds=interval_seconds, id="tick",
+        max_instances=1, coalesce=True, misfire_grace_time=interval_seconds, next_run_time=utcnow(),
+    )
+    log.info("clock started: one tick every %d s", interval_seconds)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("clock stopped")

@@ -1,0 +1,99 @@
+"""The inbound path shared by the webhook and `steady chat`: dedupe, load, turn, save.
+
+One database transaction per inbound text: the MessageSid claim, the new state and
+the events commit together, so a crash part-way leaves nothing half-done and a
+repeated delivery is answered from the stored reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import phones
+from bot.settings import Settings
+from bot.store import Store
+from flows import engine, intents
+from flows.context import Context
+from flows.content import Content
+from flows.matcher import Matcher
+from flows.schedule import QuietHours
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    sender: str              # Twilio's From: "+1555..." or "whatsapp:+1555..."
+    body: str
+    now: datetime            # UTC
+    sid: str | None = None   # Twilio's MessageSid; None from `steady chat` without one
+
+
+@dataclass(frozen=True)
+class Answer:
+    intent: str
+    replies: tuple[str, ...]
+    repeat: bool = False      # a repeated delivery answered from the stored reply
+    throttled: bool = False   # the loop guard held back the replies
+
+
+class Conversation:
+    """Wires the pure engine to storage. Built once per app, shared by requests."""
+
+    def __init__(self, store: Store, content: Content, matcher: Matcher, settings: Settings, schedule=None):
+        self.store = store
+        self.content = content
+        self.matcher = matcher
+        self.settings = settings
+        self.schedule = schedule   # bot.daily.Daily: keeps scheduled texts in line with the turn
+
+    def context(self, now: datetime) -> Context:
+        return Context(
+            content=self.content,
+            matcher=self.matcher,
+            now=now,
+            program=self.settings.program_name,
+            support=self.settings.support_contact,
+            craving_followup_after=self.settings.craving_followup_after,
+            quiet=QuietHours(self.settings.quiet_start, self.settings.quiet_end),
+        )
+
+    def handle(self, inbound: Inbound) -> Answer:
+        """Answer one inbound text. Raises ValueError when the sender is not a number."""
+        address = phones.parse_address(inbound.sender, self.settings.default_region)
+        now = inbound.now
+        with self.store.transaction() as tx:
+            if inbound.sid and not tx.claim_message(inbound.sid, now):
+                stored = tx.stored_replies(inbound.sid) or []
+                log.info("repeat delivery of %s from %s", inbound.sid, phones.mask(address.number))
+                return Answer("repeat", tuple(stored), repeat=True)
+            person = tx.person(
+                address.number,
+                address.channel,
+                timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
+                now=now,
+            )
+            recent = tx.inbound_count(person.id, now - self.settings.loop_window)
+            state = tx.state_of(person)
+            outcome = engine.turn(inbound.body, state, self.context(now))
+            replies = outcome.replies
+            throttled = recent >= self.settings.loop_limit and outcome.intent != intents.CRISIS
+            if throttled:
+                replies = ()
+            tx.save_state(person, outcome.state, now)
+            tx.record_message(person.id, "in", outcome.intent, now, sid=inbound.sid)
+            for _ in replies:
+                tx.record_message(person.id, "out", outcome.intent, now)
+            for event in outcome.events:
+                tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
+            if self.schedule is not None:
+                self.schedule.after_turn(tx, person, state, outcome, now)
+            if inbound.sid:
+                tx.finish_message(inbound.sid, person.id, list(replies))
+        log.info(
+            "inbound from %s intent=%s replies=%d%s",
+            phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
+        )
+        return Answer(outcome.intent, replies, throttled=throttled)

@@ -1,0 +1,178 @@
+"""Database plumbing: URLs, engines, UTC timestamps, sessions and Alembic migrations.
+
+SQLite (a file in the instance folder) is the embedded default; PostgreSQL (psycopg 3)
+is the production database. Both must behave the same to the code above this module,
+so the differences are settled here: SQLite pragmas and transaction start, timestamps
+stored as naive UTC and handed back as aware UTC.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from datetime import timezone
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import DateTime
+from sqlalchemy import create_engine
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_FILENAME = "steady.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def normalize_url(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL for a DATABASE_URL value.
+
+    Empty means the embedded SQLite file in the instance folder (created if missing).
+    Heroku-style `postgres://` and plain `postgresql://` both select psycopg 3, the
+    driver we ship; SQLAlchemy would otherwise pick psycopg2.
+    """
+    if not url:
+        os.makedirs(instance_path, exist_ok=True)
+        return f"sqlite:///{os.path.join(instance_path, SQLITE_FILENAME)}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp column that only takes aware datetimes and always returns aware UTC.
+
+    Stored as a naive UTC `DateTime` on every database, so SQLite (which has no time
+    zones) and PostgreSQL round-trip the same values. A naive input is a bug (whose
+    local time was it?) and raises ValueError rather than being guessed at.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise ValueError(f"UTCDateTime needs a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("UTCDateTime refuses a naive datetime; pass an aware UTC time")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engine:
+    """An Engine for `url` (already normalised), tuned for the database behind it.
+
+    SQLite gets WAL (readers never block the writer), a busy timeout, foreign keys
+    (so ON DELETE CASCADE works) and synchronous=NORMAL (safe with WAL). Its
+    transactions start with BEGIN IMMEDIATE: the write lock is taken up front and
+    waited for (busy_timeout), so two writers queue instead of one failing with
+    "database is locked" when it upgrades a read snapshot. PostgreSQL gets
+    pool_pre_ping so a dropped connection is replaced instead of failing a request.
+    """
+    kwargs: dict[str, Any] = {"future": True}
+    if connect_args:
+        kwargs["connect_args"] = dict(connect_args)
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if backend == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """Register the SQLite connect and begin hooks described in make_engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    """Sessions bound to `engine`.
+
+    expire_on_commit=False: objects stay readable after their transaction ends, so a
+    caller may use the person it loaded once the reply has been committed.
+    """
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic Config built in code, so migrations run from an installed package
+    without an alembic.ini in the working directory.
+
+    `url` (kept out of the ini options, where '%' would be read as interpolation) is
+    for commands that make their own connection, e.g. `command.revision(...,
+    autogenerate=True)`; `upgrade` hands env.py a connection instead.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if url:
+        config.attributes["url"] = url
+    return config
+
+
+def upgrade(target: str | Engine, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` (head by default); a no-op when current.
+
+    `target` is a URL (normalised or not: postgres:// works) or an Engine. Pass an
+    Engine to keep its connect arguments, e.g. a PostgreSQL search_path.
+    """
+    if isinstance(target, Engine):
+        _upgrade_engine(target, revision)
+        return
+    if not target:
+        raise ValueError("upgrade needs a database URL (normalise an empty one first)")
+    engine = make_engine(normalize_url(target, instance_path=""))
+    try:
+        _upgrade_engine(engine, revision)
+    finally:
+        engine.dispose()
+
+
+def _upgrade_engine(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        # env.py runs the migrations on this connection, inside this transaction.
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None before the first migration."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this code (what `upgrade` moves to)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,165 @@
+"""The tables. Only what the service needs: a number, consent, state, the plan the
+person chose to write, and bookkeeping for exactly-once delivery. Never a message body
+from a person (the outbox holds only texts Steady itself wrote).
+
+Every person-owned row points at people.id with ON DELETE CASCADE, so erasing a person
+erases everything about them. Timestamps are UTCDateTime (aware UTC in, aware UTC out).
+Schema changes need an Alembic migration in bot/migrations/versions; a test compares
+these models with the migrated schema on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlalchemy import BigInteger
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from bot.db import UTCDateTime
+
+# Deterministic constraint names on every database, so migrations can name them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSON that stores Python None as SQL NULL (not the JSON literal 'null').
+Json = JSON(none_as_null=True)
+
+# BIGINT on PostgreSQL; plain INTEGER on SQLite, the only type it auto-increments.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _utcnow() -> dt.datetime:
+    """Fallback for created_at/updated_at; the store passes `now` explicitly."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _person_fk() -> ForeignKey:
+    return ForeignKey("people.id", ondelete="CASCADE")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Person(Base):
+    """One number on one channel, with its consent and conversation state."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("number", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32))                      # E.164
+    channel: Mapped[str] = mapped_column(String(16), default="sms", server_default="sms")
+    timezone: Mapped[str] = mapped_column(String(64))                    # IANA
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    opted_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    flow: Mapped[dict[str, Any] | None] = mapped_column(Json)            # open multi-step flow
+    plan: Mapped[dict[str, Any] | None] = mapped_column(Json)            # the plan they wrote
+    daily_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    daily_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    daily_kinds: Mapped[str] = mapped_column(String(16), default="both", server_default="both")
+    # The clock finds due people by this column, hence the index.
+    daily_next_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    daily_cursor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Twilio said this number cannot receive texts (e.g. error 30003/30006/21610).
+    undeliverable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:  # never the number: reprs end up in logs
+        return f"<Person id={self.id} channel={self.channel}>"
+
+
+class ProcessedMessage(Base):
+    """An inbound MessageSid we have handled, so a repeated delivery is handled once.
+
+    `replies` are Steady's own answers, kept so a repeat gets the same reply. Pruned
+    by received_at.
+    """
+
+    __tablename__ = "processed_messages"
+
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(_person_fk(), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    replies: Mapped[list[str] | None] = mapped_column(Json)
+
+
+class ConsentEvent(Base):
+    """The consent record: opt-in/out and what to send, with the keyword and time."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(_person_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(32))       # opt_out | opt_in | daily_on | ...
+    keyword: Mapped[str] = mapped_column(String(32))    # "STOP", "START", ... or "phrase"
+    channel: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MessageEvent(Base):
+    """One message in or out: its intent and time, never its body (loop guard, stats)."""
+
+    __tablename__ = "message_events"
+    __table_args__ = (Index("ix_message_events_person_id_at", "person_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(_person_fk())
+    direction: Mapped[str] = mapped_column(String(8))   # in | out
+    intent: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    message_sid: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """A scheduled text, at most one per (person, kind, slot), claimed before sending.
+
+    `body` is rendered (helpline included) at enqueue and retried unchanged.
+    `next_attempt_at` defaults to `due_at`; the sender pushes it back on retry.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "slot"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(_person_fk())
+    kind: Mapped[str] = mapped_column(String(32))       # daily | craving_followup | ...
+    slot: Mapped[str] = mapped_column(String(64))       # e.g. local date "2026-11-24"
+    body: Mapped[str] = mapped_column(Text)
+    # pending | sending | sent | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=lambda ctx: ctx.get_current_parameters()["due_at"]
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)

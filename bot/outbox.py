@@ -1,0 +1,267 @@
+"""The outbox: scheduled texts as rows, each claimed before it is sent.
+
+Delivery is AT MOST ONCE per row. A row is moved to `sending` (and that claim is
+committed) before the Twilio request; if the process dies between the claim and the
+recorded result, the row stays `sending` and is later marked failed, never re-sent.
+We chose this side because a second copy of a daily text is the one failure the
+design forbids ("at most once per person per slot"), while one missed encouragement
+costs little; a person in need always gets an immediate reply to their own text.
+
+The opt-out check for anything scheduled lives here, in REACHABLE: it is applied when
+rows are written and again when they are claimed, so a STOP that arrives after a row
+was written cancels it.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, false, select, update
+
+from bot import models, phones
+from bot.settings import Settings
+from bot.store import Store
+from bot.transport import SendResult, Transport
+from flows.schedule import QuietHours
+
+log = logging.getLogger(__name__)
+
+people = models.Person.__table__
+outbox = models.OutboxMessage.__table__
+consents = models.ConsentEvent.__table__
+
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+
+# The one opt-out check for scheduled texts: no row is written or sent to anyone else.
+REACHABLE = and_(people.c.opted_out == false(), people.c.undeliverable == false())
+
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=30)
+# A row claimed this long ago without a recorded result was interrupted by a crash.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at 30 min: exponential, so a struggling API gets air."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    interrupted: int = 0
+
+    def add(self, other: "SendReport") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    person_id: int
+    kind: str
+    body: str
+    due_at: datetime
+    attempts: int
+    to: str = ""
+    zone: str = "UTC"
+    reachable: bool = True
+
+
+class Outbox:
+    """Writes, claims, sends and settles outbox rows."""
+
+    def __init__(self, store: Store, settings: Settings, transport: Transport, *, concurrency: int = 8):
+        self.store = store
+        self.settings = settings
+        self.transport = transport
+        self.concurrency = concurrency
+        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
+
+    # -- writing -------------------------------------------------------------------
+
+    def cancel_pending(self, session, person_id: int, kinds: tuple[str, ...] | None = None) -> int:
+        """Cancel a person's pending rows (all of them, or only these kinds)."""
+        condition = and_(outbox.c.person_id == person_id, outbox.c.status == PENDING)
+        if kinds:
+            condition = and_(condition, outbox.c.kind.in_(kinds))
+        return session.execute(update(outbox).where(condition).values(status=CANCELLED)).rowcount or 0
+
+    def schedule_followup(self, session, person_id: int, kind: str, due_at: datetime, body: str, now: datetime) -> None:
+        """At most one pending follow-up of a kind per person: a new one moves the old one."""
+        moved = session.execute(
+            update(outbox)
+            .where(outbox.c.person_id == person_id, outbox.c.kind == kind, outbox.c.status == PENDING)
+            .values(due_at=due_at, next_attempt_at=due_at, body=body)
+        ).rowcount
+        if not moved:
+            session.execute(
+                outbox.insert().values(
+                    person_id=person_id, kind=kind, slot=due_at.strftime("%Y-%m-%dT%H:%M:%SZ"), body=body,
+                    status=PENDING, due_at=due_at, next_attempt_at=due_at, attempts=0, created_at=now,
+                )
+            )
+
+    # -- sending -------------------------------------------------------------------
+
+    def recover_interrupted(self, now: datetime) -> int:
+        """Rows left `sending` by a crash: mark them failed, never send them again."""
+        with self.store.transaction() as tx:
+            result = tx.session.execute(
+                update(outbox)
+                .where(outbox.c.status == SENDING, outbox.c.claimed_at < now - CLAIM_TIMEOUT)
+                .values(status=FAILED, delivery_status="interrupted")
+            )
+            count = result.rowcount or 0
+        if count:
+            log.warning("%d outbox rows were interrupted between claim and send; not re-sent", count)
+        return count
+
+    def claim(self, now: datetime, limit: int) -> list[Claimed]:
+        """Atomically move up to `limit` due rows from pending to sending.
+
+        FOR UPDATE SKIP LOCKED on PostgreSQL lets several senders share the work;
+        SQLite has one writer at a time, so the same statement is atomic there too.
+        """
+        with self.store.transaction() as tx:
+            due = (
+                select(outbox.c.id)
+                .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = tx.session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.status == PENDING)
+                .values(status=SENDING, claimed_at=now, attempts=outbox.c.attempts + 1)
+                .returning(outbox.c.id, outbox.c.person_id, outbox.c.kind, outbox.c.body, outbox.c.due_at, outbox.c.attempts)
+            ).all()
+            if not rows:
+                return []
+            ids = {row.person_id for row in rows}
+            who = {
+                p.id: p
+                for p in tx.session.execute(
+                    select(people.c.id, people.c.number, people.c.channel, people.c.timezone,
+                           REACHABLE.label("reachable")).where(people.c.id.in_(ids))
+                )
+            }
+        claimed = []
+        for row in rows:
+            person = who.get(row.person_id)
+            to = phones.Address(person.number, person.channel).twilio if person else ""
+            claimed.append(Claimed(
+                row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
+                to=to, zone=person.timezone if person else "UTC", reachable=bool(person and person.reachable),
+            ))
+        return claimed
+
+    def send_due(self, now: datetime) -> SendReport:
+        """Claim and send every due row, a batch at a time, until none is left."""
+        report = SendReport()
+        report.interrupted = self.recover_interrupted(now)
+        while True:
+            batch = self.claim(now, self.settings.send_batch)
+            if not batch:
+                return report
+            report.claimed += len(batch)
+            to_send = []
+            for row in batch:
+                reason = self._skip_reason(row, now)
+                if reason:
+                    self._settle(row.id, status=CANCELLED, delivery_status=reason)
+                    report.cancelled += 1
+                else:
+                    to_send.append(row)
+            if self.concurrency > 1 and len(to_send) > 1:
+                with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                    outcomes = list(pool.map(lambda r: self._send_one(r, now), to_send))
+            else:
+                outcomes = [self._send_one(r, now) for r in to_send]
+            for outcome in outcomes:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            if len(batch) < self.settings.send_batch:
+                return report
+
+    def _skip_reason(self, row: Claimed, now: datetime) -> str | None:
+        if not row.reachable:
+            return "opted_out"
+        if now - row.due_at > self.settings.grace:
+            return "expired"
+        local = now.astimezone(ZoneInfo(row.zone)).time()
+        if not self.quiet.allows(local):
+            return "quiet_hours"
+        return None
+
+    def _send_one(self, row: Claimed, now: datetime) -> str:
+        callback = self.settings.status_callback_url or (
+            f"{self.settings.public_base_url.rstrip('/')}/sms/status" if self.settings.public_base_url else None
+        )
+        try:
+            result = self.transport.send(row.to, row.body, status_callback=callback)
+        except Exception:  # noqa: BLE001 - a transport bug must not kill the clock
+            log.exception("transport raised for outbox row %s", row.id)
+            result = SendResult(ok=False, retryable=True)
+        return self._record(row, result, now)
+
+    def _record(self, row: Claimed, result: SendResult, now: datetime) -> str:
+        if result.ok:
+            self._settle(row.id, status=SENT, sent_at=now, provider_sid=result.sid, delivery_status=result.status)
+            return "sent"
+        if result.retryable and row.attempts < self.settings.max_attempts:
+            self._settle(row.id, status=PENDING, next_attempt_at=now + backoff(row.attempts),
+                         error_code=result.error_code)
+            return "retried"
+        self._settle(row.id, status=FAILED, error_code=result.error_code, delivery_status=result.status)
+        if result.opted_out:
+            self.mark_opted_out(row.person_id, now, keyword=str(result.error_code or 21610))
+        elif result.undeliverable:
+            self.mark_undeliverable(row.person_id)
+        log.warning("outbox row %s to %s failed (code %s)", row.id, phones.mask(row.to), result.error_code)
+        return "failed"
+
+    def _settle(self, row_id: int, **values) -> None:
+        with self.store.transaction() as tx:
+            tx.session.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+
+    # -- what Twilio tells us ------------------------------------------------------
+
+    def mark_opted_out(self, person_id: int, now: datetime, keyword: str) -> None:
+        """Twilio says the number opted out (21610): record it as a STOP and cancel everything."""
+        with self.store.transaction() as tx:
+            channel = tx.session.execute(select(people.c.channel).where(people.c.id == person_id)).scalar()
+            changed = tx.session.execute(
+                update(people).where(people.c.id == person_id, people.c.opted_out == false())
+                .values(opted_out=True, opted_out_at=now, daily_enabled=False, daily_next_at=None, flow=None)
+            ).rowcount
+            if changed:
+                tx.record_consent(person_id, "opt_out", keyword, channel or "sms", now)
+            self.cancel_pending(tx.session, person_id)
+
+    def mark_undeliverable(self, person_id: int) -> None:
+        with self.store.transaction() as tx:
+            tx.session.execute(update(people).where(people.c.id == person_id).values(undeliverable=True, daily_next_at=None))
+            self.cancel_pending(tx.session, person_id)
+
+    def record_receipt(self, sid: str, status: str, error_code: int | None, now: datetime) -> bool:
+        """A status callback: note the delivery status and error code on the row."""
+        with self.store.transaction() as tx:
+            row = tx.session.execute(select(outbox.c.id, outbox.c.person_id).where(outbox.c.provider_sid == sid)).first()
+            if row is None:
+                return False
+            tx.session.execute(
+                update(outbox).where(outbox.c.id == row.id).values(delivery_status=status[:16], error_code=error_code)
+            )
+        if error_code == 21610:
+            self.mark_opted_out(row.person_id, now, keyword="21610")
+        return True

@@ -1,0 +1,268 @@
+"""The repository the service layer calls: one transaction, a few named operations.
+
+Everything here is race-safe on SQLite and PostgreSQL alike: inserts that may collide
+with a concurrent request (a new person, a repeated MessageSid) use
+INSERT ... ON CONFLICT DO NOTHING and then read, so the loser of a race sees the
+winner's row instead of an error. Times passed in are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from collections.abc import Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import models
+from bot.db import session_factory
+from flows.model import State
+
+# Tables that hold a person_id, erased together with the person.
+_PERSON_TABLES = (
+    models.ProcessedMessage,
+    models.ConsentEvent,
+    models.MessageEvent,
+    models.OutboxMessage,
+)
+
+
+class Store:
+    """Opens transactions on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One database transaction: committed if the block ends normally, rolled back
+        if it raises."""
+        with self._sessions.begin() as session:
+            yield Tx(session)
+
+
+class Tx:
+    """The operations available inside one transaction. `session` is there for the
+    adapters (scheduler, outbox) that need queries of their own."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # People ---------------------------------------------------------------
+
+    def person(self, number: str, channel: str, *, timezone: str, now: datetime) -> models.Person:
+        """The person for (number, channel), created with `timezone` if new.
+
+        Two requests creating the same person at once both get the one row.
+        """
+        _insert_ignore(
+            self.session,
+            models.Person.__table__,
+            {
+                "number": number,
+                "channel": channel,
+                "timezone": timezone,
+                "created_at": now,
+                "updated_at": now,
+            },
+            conflict=("number", "channel"),
+        )
+        found = self.find_person(number, channel)
+        if found is None:  # pragma: no cover - the insert or a committed rival made it
+            raise RuntimeError("person row vanished after insert")
+        return found
+
+    def find_person(self, number: str, channel: str) -> models.Person | None:
+        """The person for (number, channel), or None; never creates one."""
+        return self.session.scalars(
+            select(models.Person).where(
+                models.Person.number == number, models.Person.channel == channel
+            )
+        ).one_or_none()
+
+    def state_of(self, person: models.Person) -> State:
+        """The person's conversation state, as the pure engine sees it."""
+        return State(
+            opted_out=person.opted_out,
+            timezone=person.timezone,
+            language=person.language,
+            flow=_to_json(person.flow),       # a copy: the engine never shares the ORM's dict
+            daily_enabled=person.daily_enabled,
+            daily_time=person.daily_time,
+            daily_kinds=person.daily_kinds,
+            plan=_to_json(person.plan),
+        )
+
+    def save_state(self, person: models.Person, state: State, now: datetime) -> None:
+        """Write `state` back to the person's row.
+
+        An opt-out flip stamps opted_out_at (on STOP) or opted_in_at (on START), the
+        times the consent record needs. daily_next_at is left to the scheduler.
+        """
+        if state.opted_out != person.opted_out:
+            if state.opted_out:
+                person.opted_out_at = now
+            else:
+                person.opted_in_at = now
+        person.opted_out = state.opted_out
+        person.timezone = state.timezone
+        person.language = state.language
+        person.flow = _to_json(state.flow)
+        person.daily_enabled = state.daily_enabled
+        person.daily_time = state.daily_time
+        person.daily_kinds = state.daily_kinds
+        person.plan = _to_json(state.plan)
+        person.updated_at = now
+        self.session.flush()
+
+    def erase_person(self, person_id: int) -> None:
+        """Delete the person and every row about them.
+
+        The foreign keys cascade too; deleting the children here as well keeps the
+        erase complete even on a connection where SQLite foreign keys are off.
+        Afterwards pass person_id=None to finish_message for the current message.
+        """
+        for model in _PERSON_TABLES:
+            self.session.execute(delete(model).where(model.person_id == person_id))
+        # An ORM-enabled DELETE also drops the loaded Person object from the session.
+        self.session.execute(delete(models.Person).where(models.Person.id == person_id))
+
+    # Inbound messages (exactly once) ----------------------------------------
+
+    def claim_message(self, sid: str, now: datetime) -> bool:
+        """Mark MessageSid `sid` as being handled. False if it was already claimed,
+        i.e. this delivery is a repeat (also when the first is still in flight)."""
+        return _insert_ignore(
+            self.session,
+            models.ProcessedMessage.__table__,
+            {"message_sid": sid, "received_at": now},
+            conflict=("message_sid",),
+        )
+
+    def stored_replies(self, sid: str) -> list[str] | None:
+        """The replies recorded for `sid`, or None if unknown or not finished yet."""
+        replies = self.session.scalar(
+            select(models.ProcessedMessage.replies).where(
+                models.ProcessedMessage.message_sid == sid
+            )
+        )
+        return list(replies) if replies is not None else None
+
+    def finish_message(self, sid: str, person_id: int | None, replies: list[str]) -> None:
+        """Record who `sid` came from and what we answered, for repeats."""
+        self.session.execute(
+            update(models.ProcessedMessage)
+            .where(models.ProcessedMessage.message_sid == sid)
+            .values(person_id=person_id, replies=list(replies))
+        )
+
+    def prune_processed(self, before: datetime) -> int:
+        """Forget MessageSids received before `before`; returns how many."""
+        result = self.session.execute(
+            delete(models.ProcessedMessage).where(models.ProcessedMessage.received_at < before)
+        )
+        return int(result.rowcount or 0)
+
+    # Records (never a message body) ---------------------------------------
+
+    def record_message(
+        self, person_id: int, direction: str, intent: str, now: datetime, sid: str | None = None
+    ) -> None:
+        """Log one message in or out by intent and time; an inbound one also sets
+        the person's last_inbound_at."""
+        if direction not in ("in", "out"):
+            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        self.session.add(
+            models.MessageEvent(
+                person_id=person_id, direction=direction, intent=intent, at=now, message_sid=sid
+            )
+        )
+        if direction == "in":
+            self.session.execute(
+                update(models.Person)
+                .where(models.Person.id == person_id)
+                .values(last_inbound_at=now)
+            )
+        self.session.flush()
+
+    def inbound_count(self, person_id: int, since: datetime) -> int:
+        """How many messages the person sent at or after `since` (the loop guard)."""
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(models.MessageEvent)
+                .where(
+                    models.MessageEvent.person_id == person_id,
+                    models.MessageEvent.direction == "in",
+                    models.MessageEvent.at >= since,
+                )
+            )
+            or 0
+        )
+
+    def record_consent(
+        self, person_id: int, kind: str, keyword: str, channel: str, now: datetime
+    ) -> None:
+        """Add to the consent record (opt_out, opt_in, daily_on, ...)."""
+        self.session.add(
+            models.ConsentEvent(
+                person_id=person_id, kind=kind, keyword=keyword, channel=channel, at=now
+            )
+        )
+        self.session.flush()
+
+
+def _insert_ignore(
+    session: Session, table: Table, values: dict[str, Any], conflict: tuple[str, ...]
+) -> bool:
+    """INSERT unless a row with the same `conflict` key exists; True if inserted.
+
+    On PostgreSQL a concurrent insert of the same key makes this wait for the other
+    transaction, then do nothing (or insert, if that one rolled back), never raise.
+    SQLite transactions are serialised (BEGIN IMMEDIATE, see bot.db), so the same holds.
+    """
+    # Pending ORM changes must reach the database before we go around the ORM.
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(table).values(**values).on_conflict_do_nothing(
+            index_elements=list(conflict)
+        )
+        # Rowcount is only kept for UPDATE/DELETE unless asked for (psycopg drops it).
+        stmt = stmt.execution_options(preserve_rowcount=True)
+        return session.execute(stmt).rowcount == 1
+    try:  # pragma: no cover - other databases: a savepoint absorbs the duplicate
+        with session.begin_nested():
+            session.execute(insert(table).values(**values))
+        return True
+    except IntegrityError:  # pragma: no cover
+        return False
+
+
+def _to_json(value: Any) -> Any:
+    """A plain-JSON copy of a state value: mappings to dicts, sequences to lists.
+
+    State holds read-only mappings and tuples; the JSON column wants dicts and lists,
+    and a fresh object so the ORM sees the change.
+    """
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    raise TypeError(f"cannot store {type(value).__name__} in a JSON column")

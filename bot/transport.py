@@ -1,0 +1,360 @@
+"""Outbound texts: Twilio's REST API in production, the console in development, memory in tests.
+
+Every transport answers a send with a `SendResult` and never raises for a failed send: the
+outbox decides what to do next (retry with backoff, mark a number opted out or undeliverable),
+so the transport itself never retries. Logs carry the masked number and the error code only,
+never the message body (Twilio's error messages can quote the number, so they are not logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+from typing import TextIO
+from typing import runtime_checkable
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from bot.phones import WHATSAPP_PREFIX
+from bot.phones import mask
+
+log = logging.getLogger(__name__)
+
+#: Twilio error code for a number that replied STOP to our sender: never send again until START.
+OPTED_OUT_CODE = 21610
+
+#: Error codes that say the number itself can never receive our texts. Each one is checked
+#: against Twilio's error dictionary (twilio.com/docs/api/errors/<code>). Left out on purpose,
+#: because they describe our account or sender rather than the person's number, or because
+#: their meaning is not settled: 21408 (region not enabled on the account), 21606/21659 (bad
+#: From), 21608 (trial account, unverified number), 21612 (To/From combination not routable).
+UNDELIVERABLE_CODES: dict[int, str] = {
+    21211: "invalid 'To' phone number",
+    21265: "'To' number cannot be a short code",
+    21614: "'To' number is not a valid mobile number",
+    21635: "'To' number cannot be a landline",
+}
+
+#: Error codes for a passing condition, worth a retry after a backoff (besides HTTP 429/5xx).
+RETRYABLE_CODES: dict[int, str] = {
+    20429: "too many concurrent requests",
+    21611: "the 'From' number's queue is full (more than its queue limit of messages waiting)",
+}
+
+#: HTTP statuses worth a retry: request timeout, rate limit, and every server error.
+RETRYABLE_HTTP = frozenset({408, 429})
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What happened to one send. Exactly one of ok / retryable / opted_out / undeliverable
+    explains a result, or none of them for a permanent failure of our own (bad credentials)."""
+
+    ok: bool
+    sid: str | None = None
+    status: str | None = None
+    error_code: int | None = None
+    http_status: int | None = None
+    retryable: bool = False
+    opted_out: bool = False
+    undeliverable: bool = False
+
+
+def classify(http_status: int | None, code: int | None) -> SendResult:
+    """The failed `SendResult` for an HTTP status and Twilio error code (None status: no answer).
+
+    The one place that maps Twilio's errors onto what the outbox should do; the memory
+    transport uses it too, so scripted failures behave exactly like real ones.
+    """
+    if code is not None and code == http_status:
+        code = None  # twilio-python puts the HTTP status in `code` when the body is not JSON
+    if code == OPTED_OUT_CODE:
+        return SendResult(ok=False, error_code=code, http_status=http_status, opted_out=True)
+    if code in UNDELIVERABLE_CODES:
+        return SendResult(ok=False, error_code=code, http_status=http_status, undeliverable=True)
+    retryable = (
+        http_status is None
+        or http_status in RETRYABLE_HTTP
+        or http_status >= 500
+        or code in RETRYABLE_CODES
+    )
+    return SendResult(ok=False, error_code=code, http_status=http_status, retryable=retryable)
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Sends one text. Implementations never raise for a failed send."""
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """Send `body` to `to` (E.164, or "whatsapp:" + E.164)."""
+        ...
+
+
+def _new_sid() -> str:
+    """A Message SID shaped like Twilio's: "SM" and 32 hex digits."""
+    return "SM" + uuid.uuid4().hex
+
+
+class TwilioTransport:
+    """Sends through Twilio's Messages API with the official library.
+
+    The sender is the messaging service when `messaging_service_sid` is set (it wins over
+    `from_number` if both are given: Twilio then picks the sender from the service's pool),
+    else `from_number`, prefixed with "whatsapp:" when the recipient is a WhatsApp address.
+    `api_base_url` (TWILIO_API_BASE_URL) points the Messages API elsewhere, e.g. at a loopback
+    fake; TWILIO_EDGE/TWILIO_REGION are then ignored so the URL is used as given.
+
+    Each thread gets its own twilio Client and requests Session (a Session is not documented
+    as thread-safe); connections are kept alive per thread. `close()` closes them all.
+    """
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        api_base_url: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if not account_sid or not auth_token:
+            raise ValueError("TwilioTransport needs an account SID and an auth token")
+        if not (from_number or messaging_service_sid):
+            raise ValueError("TwilioTransport needs a from number or a messaging service SID")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self._account_sid = account_sid
+        self._auth_token = auth_token
+        self._from_number = _strip_whatsapp(from_number) if from_number else None
+        self._messaging_service_sid = messaging_service_sid or None
+        self._api_base_url = api_base_url.rstrip("/") if api_base_url else None
+        self._timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._sessions: list[requests.Session] = []
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """Create one Message; map every outcome onto a SendResult."""
+        params: dict[str, str] = {"to": to, "body": body}
+        if status_callback:
+            params["status_callback"] = status_callback
+        if self._messaging_service_sid:
+            params["messaging_service_sid"] = self._messaging_service_sid
+        else:
+            params["from_"] = self._sender_for(to)
+        try:
+            message = self._client().messages.create(**params)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            result = classify(_as_int(exc.status), _as_int(exc.code))
+            self._warn(to, result, "twilio error")
+            return result
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            if _never_reached(exc):
+                # Refused, DNS, TLS or connect timeout: Twilio never saw the request.
+                result = SendResult(ok=False, retryable=True)
+            else:
+                # A read timeout or a reset after the request went out: Twilio may have
+                # accepted the message. Retrying could send it twice, and the outbox
+                # promises at most once, so this is a failure with an unknown outcome.
+                result = SendResult(ok=False, status="unknown")
+            self._warn(to, result, type(exc).__name__)
+            return result
+        except requests.RequestException as exc:
+            # A malformed URL or similar: our configuration, not a passing failure.
+            result = SendResult(ok=False)
+            self._warn(to, result, type(exc).__name__)
+            return result
+        except (TwilioException, ValueError) as exc:
+            # A success status with a body that is not JSON: the message may have been
+            # accepted, so a retry could send it twice. Not retried.
+            result = SendResult(ok=False)
+            self._warn(to, result, type(exc).__name__)
+            return result
+        log.debug("sent to %s sid=%s status=%s", mask(to), message.sid, message.status)
+        return SendResult(ok=True, sid=message.sid, status=message.status, http_status=201)
+
+    def close(self) -> None:
+        """Close every thread's connections (the transport stays usable: they reopen)."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
+
+    def _sender_for(self, to: str) -> str:
+        """The From for this recipient: the same channel as `to`."""
+        assert self._from_number is not None
+        if to.lower().startswith(WHATSAPP_PREFIX):
+            return WHATSAPP_PREFIX + self._from_number
+        return self._from_number
+
+    def _client(self) -> Client:
+        """This thread's client, made on first use."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._new_client()
+            self._local.client = client
+        return client
+
+    def _new_client(self) -> Client:
+        """A twilio Client with a timeout, no retries and (optionally) another base URL."""
+        http_client = TwilioHttpClient(timeout=self._timeout)
+        session = http_client.session
+        assert session is not None
+        # max_retries=0: requests/urllib3 make exactly one attempt; the outbox owns retries.
+        adapter = HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=1)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        # Read proxy and CA-bundle settings (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) once,
+        # not on every request: requests rescans os.environ per call, which halved the rate.
+        env = session.merge_environment_settings(
+            self._api_base_url or "https://api.twilio.com", {}, None, None, None
+        )
+        session.proxies.update(env["proxies"])
+        session.verify = env["verify"]
+        session.cert = env["cert"]
+        session.trust_env = False
+        client = Client(self._account_sid, self._auth_token, http_client=http_client)
+        if self._api_base_url:
+            client.api.base_url = self._api_base_url
+            client.edge = None
+            client.region = None
+        with self._lock:
+            self._sessions.append(session)
+        return client
+
+    @staticmethod
+    def _warn(to: str, result: SendResult, reason: str) -> None:
+        """One WARNING per failed send: masked number, status, code; never the body."""
+        log.warning(
+            "send to %s failed (%s): http_status=%s code=%s retryable=%s opted_out=%s undeliverable=%s",
+            mask(to),
+            reason,
+            result.http_status,
+            result.error_code,
+            result.retryable,
+            result.opted_out,
+            result.undeliverable,
+        )
+
+
+class ConsoleTransport:
+    """Local quick start: prints each text to a stream, number masked (the operator's own
+    console in development, so the body is shown)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """Print "to <masked>: <body>" and report success."""
+        stream = self._stream if self._stream is not None else sys.stdout
+        with self._lock:
+            stream.write(f"to {mask(to)}: {body}\n")
+            stream.flush()
+        return SendResult(ok=True, sid=_new_sid(), status="sent")
+
+
+class MemoryTransport:
+    """Tests: records successful sends in `.sent` and every attempt in `.attempts`.
+
+    Failures are scripted with the same vocabulary as the fake Twilio API, and mapped by
+    `classify`, so `fail_next(1, http_status=400, code=21610)` gives an opted-out result.
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str | None]] = []
+        self.attempts: list[tuple[str, str, str | None]] = []
+        self._next: deque[SendResult] = deque()
+        self._always: dict[str, SendResult] = {}
+        self._lock = threading.Lock()
+
+    def fail_next(self, n: int, *, http_status: int | None, code: int | None = None) -> None:
+        """The next `n` sends fail like this (http_status None: no answer from the network)."""
+        result = classify(http_status, code)
+        with self._lock:
+            self._next.extend([result] * n)
+
+    def fail_for(self, to: str, *, http_status: int | None, code: int | None) -> None:
+        """Every send to `to` fails like this."""
+        with self._lock:
+            self._always[to] = classify(http_status, code)
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """Record the attempt; succeed unless a failure was scripted for it."""
+        with self._lock:
+            self.attempts.append((to, body, status_callback))
+            if to in self._always:
+                return self._always[to]
+            if self._next:
+                return self._next.popleft()
+            self.sent.append((to, body, status_callback))
+        return SendResult(ok=True, sid=_new_sid(), status="queued")
+
+
+def build_transport(
+    *,
+    account_sid: str | None,
+    auth_token: str | None,
+    from_number: str | None,
+    messaging_service_sid: str | None,
+    api_base_url: str | None = None,
+    console_stream: TextIO | None = None,
+    timeout: float = 10.0,
+) -> Transport:
+    """Twilio when the SID, token and a sender (number or messaging service) are all set,
+    else the console (with a warning if Twilio settings are only partly there)."""
+    if account_sid and auth_token and (from_number or messaging_service_sid):
+        return TwilioTransport(
+            account_sid,
+            auth_token,
+            from_number=from_number,
+            messaging_service_sid=messaging_service_sid,
+            api_base_url=api_base_url,
+            timeout=timeout,
+        )
+    if account_sid or auth_token or from_number or messaging_service_sid:
+        log.warning(
+            "Twilio settings incomplete (need account SID, auth token and a from number or "
+            "messaging service SID); texts go to the console"
+        )
+    return ConsoleTransport(console_stream)
+
+
+def _never_reached(exc: Exception) -> bool:
+    """True when the request cannot have reached Twilio (so a retry cannot duplicate it)."""
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.ProxyError)):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.NameResolutionError))
+
+
+def _strip_whatsapp(number: str) -> str:
+    """The bare number of a configured sender (the channel comes from each recipient)."""
+    if number.lower().startswith(WHATSAPP_PREFIX):
+        return number[len(WHATSAPP_PREFIX):]
+    return number
+
+
+def _as_int(value: object) -> int | None:
+    """An int from Twilio's status/code fields, which are sometimes strings or missing."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None

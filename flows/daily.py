@@ -1,0 +1,21 @@
+"""Which daily text a person gets next: pure, so the clock and the tests agree."""
+
+from __future__ import annotations
+
+from flows.content import Content
+from flows.helpline import ensure_helpline
+from flows.rotation import pick
+from flows.schedule import due_kind
+
+
+def compose(content: Content, person_key: str, cursor: int, kinds: str) -> tuple[str, str]:
+    """(kind, text as sent) for this person's cursor-th daily text.
+
+    With both kinds the cursor alternates them, so each kind's own rotation advances
+    every other day; each kind has its own stable, no-repeat order per person.
+    """
+    kind = due_kind(cursor, kinds)
+    pool = content.encouragement if kind == "encouragement" else content.mindfulness
+    position = cursor // 2 if kinds == "both" else cursor
+    text = pool[pick(len(pool), f"{person_key}:{kind}", position)]
+    return kind, ensure_helpline(text, content.helpline)

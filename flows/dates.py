@@ -1,0 +1,205 @@
+"""Read a quit date out of a text ("monday", "12/7", "dec 7th", "in 2 weeks") and say it back.
+
+Rules (decided here, so the PLAN flow and its tests agree):
+- Accepted: "today", "tonight", "tomorrow" (and "tmrw", "tmr", "tomorow"),
+  "day after tomorrow", weekday names and short forms ("monday", "fri", "next friday",
+  "this sat"), "next week" (7 days on), "in 3 days", "in 2 weeks", "in a month",
+  "10 days from now", "a week from today", US month/day numbers ("12/7", "12-7",
+  "12/7/26", "12/07/2026"), ISO ("2026-12-07"), month names either way round
+  ("December 7", "dec 7th", "Dec. 7, 2026", "7 december", "the 7th of december"),
+  and a bare ordinal day of the month ("the 7th", "on the 21st").
+- Numbers are US style: "12/7" is December 7; "13/7" is not a date (no guessing D/M).
+- A weekday name means the next such day after today, 1 to 7 days on ("monday" said on
+  a Monday is a week later; "today" says today). "next friday" and "this friday" are
+  the same day as "friday": people split on what "next" means, and the flow reads the
+  date back for a YES, so the person corrects it if they meant the week after.
+- A month and day without a year is this year's date if it is at most 30 days gone
+  (so "12/19" on December 20 is a date in the past, which the flow questions), else
+  next year's ("jan 5" asked on December 20 is January 5 next year). A bare "the 7th"
+  is the next 7th on or after today.
+- An explicit date comes first, then relative words, then weekdays: "monday 12/7"
+  is December 7 (the flow's read-back shows the weekday).
+- An impossible date ("2/30", "13/7", "in 100000 days") is None, never a guess.
+- `check_range` flags a date before today ("past") or more than 60 days on ("far").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+MAX_AHEAD = timedelta(days=60)
+RECENT_PAST = timedelta(days=30)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+_MONTH_WORDS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}
+_WEEKDAY_WORDS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2, "wed": 2,
+    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "couple": 2, "a couple": 2, "a couple of": 2, "three": 3,
+    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12,
+}
+
+
+def _alternatives(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_MONTH = _alternatives(_MONTH_WORDS)
+_WEEKDAY = _alternatives(_WEEKDAY_WORDS)
+_COUNT = rf"(?:\d{{1,3}}|{_alternatives(_NUMBER_WORDS)})"
+_ORD = r"(?:st|nd|rd|th)?"
+
+_ISO = re.compile(r"(?<![\d/-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/-])")
+_NUMERIC = re.compile(r"(?<![\d/-])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}|\d{2}))?(?![\d/-])")
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\b\.?\s*(?:the\s+)?(\d{{1,2}}){_ORD}\b(?:\s*,?\s*(\d{{4}})\b)?")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}\s+(?:of\s+)?({_MONTH})\b\.?(?:\s*,?\s*(\d{{4}})\b)?")
+_IN_SPAN = re.compile(rf"\bin\s+({_COUNT})\s+(day|week|month)s?\b")
+_SPAN_FROM = re.compile(rf"\b({_COUNT})\s+(day|week|month)s?\s+from\s+(?:now|today)\b")
+_DAY_AFTER_TOMORROW = re.compile(r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr|tomorow|tommorow)\b")
+_TOMORROW = re.compile(r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|2morrow|2moro)\b")
+_TODAY = re.compile(r"(?<!not )\b(?:today|tonight|2day|this\s+morning|this\s+evening|right\s+now)\b")
+_NEXT_WEEK = re.compile(r"\bnext\s+week\b")
+_WEEKDAY_RE = re.compile(rf"\b({_WEEKDAY})\b\.?")
+_ORDINAL_DAY = re.compile(r"(?<![\d/-])(\d{1,2})(?:st|nd|rd|th)\b")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    value = int(text)
+    return value + 2000 if value < 100 else value
+
+
+def _month_day(month: int, day: int, year: int | None, today: date) -> date | None:
+    """A month and day; without a year, this year's if at most 30 days gone, else next year's."""
+    if year is not None:
+        return _safe(year, month, day)
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    this_year = _safe(today.year, month, day)
+    if this_year is not None and this_year >= today - RECENT_PAST:
+        return this_year
+    for later in range(today.year + 1, today.year + 5):  # Feb 29 waits for a leap year
+        found = _safe(later, month, day)
+        if found is not None:
+            return found
+    return None
+
+
+def _add_months(start: date, months: int) -> date | None:
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    for day in range(start.day, 27, -1):  # Jan 31 + 1 month = Feb 28 (or 29)
+        found = _safe(year, month, day)
+        if found is not None:
+            return found
+    return _safe(year, month, start.day)
+
+
+def _span(count: int, unit: str, today: date) -> date | None:
+    try:
+        if unit == "month":
+            return _add_months(today, count)
+        return today + timedelta(days=count * (7 if unit == "week" else 1))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _next_day_of_month(day: int, today: date) -> date | None:
+    if not 1 <= day <= 31:
+        return None
+    for months in range(0, 12):
+        index = today.month - 1 + months
+        found = _safe(today.year + index // 12, index % 12 + 1, day)
+        if found is not None and found >= today:
+            return found
+    return None
+
+
+def _explicit(low: str, today: date) -> tuple[bool, date | None]:
+    """(found a written-out date?, the date or None if impossible), most specific first."""
+    match = _ISO.search(low)
+    if match:
+        return True, _safe(int(match[1]), int(match[2]), int(match[3]))
+    match = _NUMERIC.search(low)
+    if match:
+        return True, _month_day(int(match[1]), int(match[2]), _year(match[3]), today)
+    match = _MONTH_DAY.search(low)
+    if match:
+        return True, _month_day(_MONTH_WORDS[match[1]], int(match[2]), _year(match[3]), today)
+    match = _DAY_MONTH.search(low)
+    if match:
+        return True, _month_day(_MONTH_WORDS[match[2]], int(match[1]), _year(match[3]), today)
+    return False, None
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """The date a message names, read against the person's local `today`, or None."""
+    low = _normal(text)
+    if not low:
+        return None
+    found, value = _explicit(low, today)
+    if found:
+        return value
+    for pattern in (_IN_SPAN, _SPAN_FROM):
+        match = pattern.search(low)
+        if match:
+            return _span(_count(match[1]), match[2], today)
+    if _DAY_AFTER_TOMORROW.search(low):
+        return today + timedelta(days=2)
+    if _TOMORROW.search(low):
+        return today + timedelta(days=1)
+    if _NEXT_WEEK.search(low):
+        return today + timedelta(days=7)
+    if _TODAY.search(low):
+        return today
+    match = _WEEKDAY_RE.search(low)
+    if match:
+        ahead = (_WEEKDAY_WORDS[match[1]] - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    match = _ORDINAL_DAY.search(low)
+    if match:
+        return _next_day_of_month(int(match[1]), today)
+    return None
+
+
+def describe(d: date) -> str:
+    """The date as read back to a person: "Monday, December 7" (English, any locale)."""
+    return f"{WEEKDAYS[d.weekday()]}, {MONTHS[d.month - 1]} {d.day}"
+
+
+def check_range(d: date, today: date) -> str | None:
+    """"past" for a date before today, "far" for more than 60 days on, else None."""
+    if d < today:
+        return "past"
+    if d - today > MAX_AHEAD:
+        return "far"
+    return None

@@ -1,0 +1,75 @@
+"""GSM 03.38 (GSM-7) encoding and SMS segment counting.
+
+A text that holds one character outside GSM-7 is sent as UCS-2, which cuts a segment
+from 160 characters to 70 and can triple what a message costs, or split it across
+phones that reassemble badly. Content is checked against these tables when it loads.
+"""
+
+from __future__ import annotations
+
+# The basic character set, in table order (0x1B, the escape, is left out: it is not text).
+BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# The extension table: each is sent as escape + character, so it costs 2 septets.
+EXTENSION = frozenset("\f^{}\\[~]|€")
+
+GSM7 = "GSM-7"
+UCS2 = "UCS-2"
+
+# (one-segment limit, per-part limit of a concatenated message), in units:
+# septets for GSM-7, UTF-16 code units for UCS-2. A concatenated part loses room to
+# its header, and a unit pair (escape + character, surrogate pair) is never split.
+LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
+
+
+def first_non_gsm(text: str) -> tuple[int, str] | None:
+    """The index (0-based) and character of the first character GSM-7 cannot send."""
+    for index, char in enumerate(text):
+        if char not in BASIC and char not in EXTENSION:
+            return index, char
+    return None
+
+
+def is_gsm7(text: str) -> bool:
+    """True when every character is in the GSM-7 basic set or its extension table."""
+    return first_non_gsm(text) is None
+
+
+def encoding(text: str) -> str:
+    """The encoding a carrier will use: "GSM-7" when it can, else "UCS-2"."""
+    return GSM7 if is_gsm7(text) else UCS2
+
+
+def units(text: str) -> list[int]:
+    """What each character costs in the encoding the text will be sent in."""
+    return _costs(text, encoding(text))
+
+
+def segments(text: str) -> int:
+    """How many SMS segments the text takes (0 for an empty text)."""
+    sent_as = encoding(text)
+    costs = _costs(text, sent_as)
+    single, per_part = LIMITS[sent_as]
+    total = sum(costs)
+    if total == 0:
+        return 0
+    if total <= single:
+        return 1
+    parts, used = 1, 0
+    for cost in costs:
+        if used + cost > per_part:
+            parts, used = parts + 1, 0
+        used += cost
+    return parts
+
+
+def _costs(text: str, sent_as: str) -> list[int]:
+    if sent_as == GSM7:
+        return [2 if char in EXTENSION else 1 for char in text]
+    return [2 if ord(char) > 0xFFFF else 1 for char in text]

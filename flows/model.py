@@ -1,0 +1,51 @@
+"""The values a turn takes and returns. Plain frozen dataclasses: easy to store, easy to test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything about a person that a turn may read or change.
+
+    `flow` is the open multi-step conversation (PLAN), or None; it is JSON-able.
+    """
+
+    opted_out: bool = False
+    timezone: str = "America/New_York"
+    language: str = "en"
+    flow: Mapping[str, Any] | None = None
+    daily_enabled: bool = False
+    daily_time: str = "09:00"          # local wall-clock time, HH:MM
+    daily_kinds: str = "both"          # both | encouragement | mindfulness
+    plan: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to record beside the turn: consent changes, mostly. Never a message body."""
+
+    kind: str                 # opt_out | opt_in | daily_on | daily_off | ...
+    keyword: str = ""         # the keyword or kind of phrase that caused it (e.g. "STOP", "phrase")
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A message to send later through the outbox (e.g. the craving check-in)."""
+
+    kind: str
+    due_at: datetime          # UTC
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    intent: str
+    replies: tuple[str, ...]
+    state: State
+    events: tuple[Event, ...] = ()
+    followups: tuple[FollowUp, ...] = ()
+    cancel_followups: tuple[str, ...] = ()   # kinds of pending follow-ups to cancel

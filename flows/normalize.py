@@ -1,0 +1,118 @@
+"""Turn whatever a phone sent into plain, comparable text.
+
+Every matcher (crisis, carrier keywords, intents) reads the same normalized form, so
+"Don’t", "DON'T" and "dont" are one word and a stray emoji or "!!!" never decides
+anything. `normalize` never raises and is idempotent (a property test checks both).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize", "tokens", "fold", "normalize_keep_apostrophes"]
+
+# Look-alikes mapped before and after NFKC: NFKC leaves curly quotes and dashes alone
+# and turns the acute accent (U+00B4, a common apostrophe on some keyboards) into a
+# space plus a combining mark, which would split "don´t" in two.
+_APOSTROPHES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\u02b9\u02bb\u02bc\u02bd\u02c8\uff07"
+_DQUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\uff02"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_LOOKALIKES = str.maketrans(
+    {**{c: "'" for c in _APOSTROPHES}, **{c: '"' for c in _DQUOTES}, **{c: "-" for c in _DASHES}}
+)
+
+# An apostrophe between two word characters is part of the word ("don't", "od'd").
+_INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_SPACES = re.compile(r"\s+")
+# Emoji presentation selectors are combining marks (Mn) but belong to the emoji.
+_VARIATION = set(range(0xFE00, 0xFE10)) | set(range(0xE0100, 0xE01F0))
+
+
+def _char_class(ch: str) -> str:
+    """'k' keep, 's' space, 'd' drop."""
+    if ch == "'":
+        return "k"
+    if ch.isspace():
+        return "s"
+    cat = unicodedata.category(ch)
+    if cat[0] in "LN":
+        return "k"
+    if cat in ("Mn", "Mc"):
+        return "d" if ord(ch) in _VARIATION else "k"
+    if cat[0] in "PSZ":
+        return "s"          # punctuation and symbols separate words: "help😀me"
+    return "d"              # controls, format chars (zero-width), unassigned, Me
+
+
+def _once(text: str, apostrophe: str) -> str:
+    text = text.translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_LOOKALIKES).lower()
+    text = unicodedata.normalize("NFKC", text)
+    out = []
+    for ch in text:
+        kind = _char_class(ch)
+        if kind == "k":
+            out.append(ch)
+        elif kind == "s":
+            out.append(" ")
+    text = "".join(out)
+    text = _INNER_APOSTROPHE.sub(apostrophe, text)
+    text = text.replace("'", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _normalize(text: object, apostrophe: str) -> str:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    # Case mapping and NFKC can each expose something the other changes (rare
+    # letters); a few passes reach a fixed point, which makes the result idempotent.
+    for _ in range(4):
+        again = _once(text, apostrophe)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def normalize(text: str) -> str:
+    """Lower-case, NFKC, plain punctuation-free words separated by single spaces.
+
+    "Don’t STOP!!" -> "dont stop". Never raises.
+    """
+    return _normalize(text, "")
+
+
+def normalize_keep_apostrophes(text: str) -> str:
+    """Like `normalize`, but an inner apostrophe becomes a space ("od'd" -> "od d").
+
+    The crisis check reads both forms, so "I OD'd" is not mistaken for "odd".
+    """
+    return _normalize(text, " ")
+
+
+def tokens(text: str) -> list[str]:
+    """The words of the normalized text."""
+    norm = normalize(text)
+    return norm.split(" ") if norm else []
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", kept)
+
+
+def fold(text: str, *, split_apostrophes: bool = False) -> str:
+    """`normalize`, then accents removed ("más" -> "mas", "daño" -> "dano").
+
+    People often drop accents when texting in Spanish; matchers compare folded text.
+    With split_apostrophes, an inner apostrophe becomes a space (see
+    `normalize_keep_apostrophes`).
+    """
+    apostrophe = " " if split_apostrophes else ""
+    norm = _normalize(text, apostrophe)
+    if norm.isascii():
+        return norm
+    return _normalize(_strip_marks(norm), apostrophe)

@@ -1,0 +1,97 @@
+"""Database fixtures: every `db` test runs on SQLite and on PostgreSQL.
+
+SQLite is a real file in tmp_path. PostgreSQL is STEADY_TEST_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/test); if it does not answer, its cases are
+skipped, or fail when STEADY_REQUIRE_POSTGRES=1 (CI sets it when it runs a server).
+Each PostgreSQL test gets a schema of its own, named in the URL's connection options
+(`options=-csearch_path=t_...`), so anything built from the URL, an engine or
+`db.upgrade(url)`, stays inside it; the schema is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from bot import db
+from bot.store import Store
+
+POSTGRES_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+CONNECT_TIMEOUT_S = 2
+
+
+def _postgres_url() -> str:
+    return db.normalize_url(
+        os.environ.get("STEADY_TEST_POSTGRES_URL") or POSTGRES_DEFAULT_URL, instance_path=""
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """An autocommit engine on the test server. Tried once per session: a skip (or
+    failure) is remembered by pytest for every later test that asks."""
+    url = _postgres_url()
+    engine = create_engine(
+        url,
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+    )
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = f"PostgreSQL at {shown} does not answer ({type(exc.orig).__name__})"
+        if os.environ.get("STEADY_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason}; STEADY_REQUIRE_POSTGRES=1 requires it", pytrace=False)
+        pytest.skip(f"{reason}; set STEADY_TEST_POSTGRES_URL to test against it")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A URL to an empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'steady.sqlite3'}"
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    schema = f"t_{secrets.token_hex(6)}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(_postgres_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the empty database (no migrations run)."""
+    engine = db.make_engine(db.normalize_url(database_url, instance_path=""))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """An engine on a database migrated to head."""
+    db.upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def store(engine: Engine) -> Store:
+    return Store(engine)

@@ -1,0 +1,187 @@
+"""Carrier keywords: STOP, START and HELP behave as Twilio's default handling does."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.carrier import HELP_WORDS, START_WORDS, STOP_WORDS, carrier_keyword
+
+
+def _variants(word: str) -> list[str]:
+    return [
+        word, word.lower(), word.title(), f"{word}.", f" {word}!! ", f"{word.lower()}?",
+        f"\u201c{word}\u201d", f"{word} \U0001F6D1", f"\t{word}\n", f"'{word.lower()}'",
+        f"...{word}...", "\uff33\uff34\uff2f\uff30" if word == "STOP" else word.swapcase(),
+    ]
+
+
+STOP_TABLE = [(word, text) for word in STOP_WORDS for text in _variants(word)]
+START_TABLE = [(word, text) for word in START_WORDS for text in _variants(word)]
+HELP_TABLE = [(word, text) for word in HELP_WORDS for text in _variants(word)]
+
+
+@pytest.mark.parametrize("word, text", STOP_TABLE)
+def test_every_stop_word_opts_out_in_any_case_or_punctuation(word, text):
+    assert carrier_keyword(text) == ("stop", word)
+
+
+@pytest.mark.parametrize("word, text", START_TABLE)
+def test_start_and_unstop_opt_back_in(word, text):
+    assert carrier_keyword(text) == ("start", word)
+    assert carrier_keyword(text, opted_out=True) == ("start", word)
+
+
+@pytest.mark.parametrize("word, text", HELP_TABLE)
+def test_help_and_info_as_the_whole_message_ask_for_help(word, text):
+    assert carrier_keyword(text) == ("help", word)
+
+
+@pytest.mark.parametrize(
+    "text, keyword",
+    [
+        ("STOP ALL", "STOPALL"),
+        ("stop all", "STOPALL"),
+        ("Opt out", "OPTOUT"),
+        ("opt-out", "OPTOUT"),
+        ("OPT OUT please", "OPTOUT"),
+        ("please stop", "STOP"),
+        ("Stop please.", "STOP"),
+        ("stop pls", "STOP"),
+        ("STOP STOP STOP", "STOP"),
+        ("stop it", "STOP"),
+        ("stop now thanks", "STOP"),
+        ("stop texting", "STOP"),
+        ("unsubscribe please", "UNSUBSCRIBE"),
+        ("cancel pls", "CANCEL"),
+        ("un-subscribe", "UNSUBSCRIBE"),
+        ("unsubscibe", "UNSUBSCRIBE"),
+        ("unsubcribe", "UNSUBSCRIBE"),
+    ],
+)
+def test_a_stop_word_with_politeness_around_it_still_opts_out(text, keyword):
+    assert carrier_keyword(text) == ("stop", keyword)
+
+
+PLAIN_OPT_OUTS = [
+    "stop texting me",
+    "Please stop texting me!",
+    "can you stop messaging me",
+    "why wont you stop texting me",
+    "stop sending me messages",
+    "stop sending me these texts",
+    "stop the texts",
+    "unsubscribe me",
+    "how do i unsubscribe",
+    "opt me out",
+    "i want to opt out",
+    "remove me",
+    "remove me from this list",
+    "take me off your list",
+    "dont text me anymore",
+    "do not text me",
+    "Don\u2019t message me again",
+    "no more texts",
+    "no more messages please",
+    "i dont want these texts",
+    "cancel my subscription",
+    "I revoke consent",
+    "wrong number",
+    "you have the wrong number",
+    "no mas mensajes",
+    "no me mandes mas",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_OPT_OUTS)
+def test_a_clear_plain_language_opt_out_is_a_phrase_opt_out(text):
+    assert carrier_keyword(text) == ("stop", "phrase")
+
+
+NOT_OPT_OUTS = [
+    "i want to stop using",
+    "I want to stop",
+    "how do i stop",
+    "how do i stop craving",
+    "i need to stop",
+    "i want to quit",
+    "I QUIT",
+    "i quit yesterday",
+    "quit plan",
+    "help me quit",
+    "stop using heroin",
+    "i stopped using 3 days ago",
+    "it wont stop",
+    "the cravings wont stop",
+    "stop texting my dealer",
+    "i need to stop texting my dealer",
+    "i want to stop this habit",
+    "leave me alone",
+    "go away",
+    "the end",
+    "end of the day",
+    "cancel this plan",
+    "i want to end my daily texts",
+    "stop the daily texts",
+    "STOP DAILY",
+    "stop sending daily messages",
+    "unsubscribe from the daily texts",
+    "i called the wrong number earlier",
+    "don't stop",
+    "never stop believing",
+    "start",
+    "startle",
+    "stopped",
+    "stops",
+    "stop sign",
+    "stop being sick",
+    "",
+    "   ",
+    "\U0001F6D1",
+]
+
+
+@pytest.mark.parametrize("text", NOT_OPT_OUTS)
+def test_a_sentence_that_only_mentions_stopping_does_not_opt_out(text):
+    assert (carrier_keyword(text) or ("", ""))[0] != "stop", text
+
+
+@pytest.mark.parametrize("text", ["yes", "YES", "Yes!", "y", "yes please"])
+def test_yes_opts_in_only_someone_who_has_opted_out(text):
+    assert carrier_keyword(text) is None
+    assert carrier_keyword(text, opted_out=True) == ("start", "YES")
+
+
+@pytest.mark.parametrize("text", ["start over", "START PLAN", "subscribe", "opt in", "yes i want to quit"])
+def test_other_words_do_not_opt_in(text):
+    assert carrier_keyword(text, opted_out=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "help me make a quit plan",
+        "help me",
+        "i need help",
+        "HELP ME PLEASE",
+        "can you help",
+        "help with withdrawal",
+        "more info about suboxone",
+        "information",
+        "helpful",
+    ],
+)
+def test_help_inside_a_sentence_is_not_the_help_keyword(text):
+    assert carrier_keyword(text) is None
+
+
+def test_a_stop_word_wins_over_the_opted_out_state():
+    assert carrier_keyword("STOP", opted_out=True) == ("stop", "STOP")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_carrier_keyword_never_raises_and_returns_a_known_shape(text):
+    result = carrier_keyword(text)
+    assert result is None or (result[0] in ("stop", "start", "help") and result[1])
