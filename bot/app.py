@@ -16,6 +16,7 @@ from bot import clock, db, logs
 from bot.conversation import Conversation
 from bot.daily import Daily
 from bot.outbox import Outbox
+from bot.quitdates import QuitDates
 from bot.settings import Settings
 from bot.store import Store
 from bot.transport import Transport, build_transport
@@ -36,13 +37,14 @@ class Steady:
     transport: Transport
     outbox: Outbox
     daily: Daily
+    quit_dates: QuitDates
     conversation: Conversation
 
     def receipts(self, sid: str, status: str, error_code: int | None, now: datetime) -> bool:
         return self.outbox.record_receipt(sid, status, error_code, now)
 
     def tick(self, now: datetime) -> clock.TickReport:
-        return clock.tick(self.store, self.daily, self.outbox, now, self.settings.processed_retention)
+        return clock.tick(self.store, (self.quit_dates, self.daily), self.outbox, now, self.settings.processed_retention)
 
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
@@ -62,8 +64,9 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     )
     outbox = Outbox(store, settings, transport, concurrency=settings.send_concurrency)
     daily = Daily(store, loaded, settings, outbox)
-    conversation = Conversation(store, loaded, matcher, settings, schedule=daily)
-    return Steady(settings, loaded, matcher, store, transport, outbox, daily, conversation)
+    quit_dates = QuitDates(store, loaded, settings, outbox)
+    conversation = Conversation(store, loaded, matcher, settings, schedules=(daily, quit_dates))
+    return Steady(settings, loaded, matcher, store, transport, outbox, daily, quit_dates, conversation)
 
 
 def create_app(settings: Settings | None = None, *, transport: Transport | None = None, migrate: bool = False) -> Flask:

@@ -8,7 +8,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from bot.daily import Daily, EnqueueReport
+from bot.daily import EnqueueReport
 from bot.outbox import Outbox, SendReport
 from bot.store import Store
 from bot.timeutil import utcnow
@@ -28,15 +28,21 @@ class TickReport:
         return asdict(self)
 
 
-def tick(store: Store, daily: Daily, outbox: Outbox, now: datetime, retention) -> TickReport:
-    """One tick. Each step runs even if an earlier one failed: a broken step is logged
-    and reported, and the clock process lives on to try again next minute."""
+def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> TickReport:
+    """One tick: each writer (quit-date texts first, so the daily text can make way for
+    them, then daily texts) writes its due rows; then the outbox sends. Each step runs
+    even if an earlier one failed: a broken step is logged and reported, and the clock
+    process lives on to try again next minute."""
     report = TickReport(now=now.isoformat())
-    try:
-        report.enqueue = daily.enqueue_due(now)
-    except Exception as exc:  # noqa: BLE001
-        log.exception("enqueue failed")
-        report.errors.append(f"enqueue: {type(exc).__name__}")
+    for writer in writers:
+        try:
+            written = writer.enqueue_due(now)
+            report.enqueue.due += written.due
+            report.enqueue.enqueued += written.enqueued
+            report.enqueue.skipped += written.skipped
+        except Exception as exc:  # noqa: BLE001
+            log.exception("enqueue failed in %s", type(writer).__name__)
+            report.errors.append(f"enqueue: {type(exc).__name__}")
     try:
         report.send = outbox.send_due(now)
     except Exception as exc:  # noqa: BLE001

@@ -42,12 +42,12 @@ class Answer:
 class Conversation:
     """Wires the pure engine to storage. Built once per app, shared by requests."""
 
-    def __init__(self, store: Store, content: Content, matcher: Matcher, settings: Settings, schedule=None):
+    def __init__(self, store: Store, content: Content, matcher: Matcher, settings: Settings, schedules=()):
         self.store = store
         self.content = content
         self.matcher = matcher
         self.settings = settings
-        self.schedule = schedule   # bot.daily.Daily: keeps scheduled texts in line with the turn
+        self.schedules = tuple(schedules)   # Daily, QuitDates: keep scheduled texts in line with the turn
 
     def context(self, now: datetime) -> Context:
         return Context(
@@ -88,8 +88,10 @@ class Conversation:
                 tx.record_message(person.id, "out", outcome.intent, now)
             for event in outcome.events:
                 tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
-            if self.schedule is not None:
-                self.schedule.after_turn(tx, person, state, outcome, now)
+            if outcome.score is not None:
+                tx.record_checkin(person.id, outcome.score, now)
+            for schedule in self.schedules:
+                schedule.after_turn(tx, person, state, outcome, now)
             if inbound.sid:
                 tx.finish_message(inbound.sid, person.id, list(replies))
         log.info(

@@ -7,10 +7,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot import models
 from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
 from bot.settings import Settings
 from bot.store import Store
@@ -24,13 +23,31 @@ DAILY = "daily"
 BATCH = 2000
 
 
-def _time(hhmm: str) -> time:
+def parse_hhmm(hhmm: str) -> time:
     hours, minutes = hhmm.split(":")
     return time(int(hours), int(minutes))
 
 
 def next_daily_at(state: State, now: datetime) -> datetime:
-    return schedule.next_send_at(_time(state.daily_time), state.timezone, now)
+    return schedule.next_send_at(parse_hhmm(state.daily_time), state.timezone, now)
+
+
+def insert_new(session, rows: list[dict]) -> set[int]:
+    """Insert outbox rows whose (person, kind, slot) is new; return the person ids written.
+
+    ON CONFLICT DO NOTHING makes a second writer of the same slot a no-op: the unique
+    key, not the caller, guarantees one row per person, kind and slot.
+    """
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(outbox)
+        .on_conflict_do_nothing(index_elements=["person_id", "kind", "slot"])
+        .returning(outbox.c.person_id)
+    )
+    return set(session.execute(statement, rows).scalars().all())
 
 
 @dataclass
@@ -75,7 +92,9 @@ class Daily:
         elif kinds:
             self.outbox.cancel_pending(session, person.id, kinds)
         for followup in outcome.followups:
-            self.outbox.schedule_followup(session, person.id, followup.kind, followup.due_at, followup.text, now)
+            self.outbox.schedule_followup(
+                session, person.id, followup.kind, followup.due_at, followup.text, now, new.timezone
+            )
 
     # -- the clock -------------------------------------------------------------------
 
@@ -107,8 +126,9 @@ class Daily:
                 after_id = rows[-1].id
                 report.due += len(rows)
                 new_rows, advances = [], []
+                taken = self._quit_date_days(session, [row.id for row in rows])
                 for row in rows:
-                    at = _time(row.daily_time)
+                    at = parse_hhmm(row.daily_time)
                     slot_at = schedule.latest_missed_slot(at, row.timezone, row.daily_next_at, now, self.settings.grace)
                     advances.append({"pid": row.id, "next": schedule.advance(at, row.timezone, now), "cursor": row.daily_cursor})
                     if slot_at is None:
@@ -116,11 +136,14 @@ class Daily:
                         continue
                     _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
                     slot = schedule.slot_key(schedule.local_date_of(slot_at, row.timezone))
+                    if (row.id, slot) in taken:   # merged into that day's quit-date text
+                        report.skipped += 1
+                        continue
                     new_rows.append({
                         "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
                         "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,
                     })
-                written = self._insert_new(session, new_rows)
+                written = insert_new(session, new_rows)
                 report.enqueued += len(written)
                 report.skipped += len(new_rows) - len(written)
                 for advance in advances:
@@ -136,15 +159,14 @@ class Daily:
             if len(rows) < BATCH:
                 return report
 
-    def _insert_new(self, session, rows: list[dict]) -> set[int]:
-        """Insert rows whose (person, kind, slot) is new; return the person ids written."""
-        if not rows:
-            return set()
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(outbox)
-            .on_conflict_do_nothing(index_elements=["person_id", "kind", "slot"])
-            .returning(outbox.c.person_id)
+    @staticmethod
+    def _quit_date_days(session, person_ids: list[int]) -> set[tuple[int, str]]:
+        """(person, local date) pairs that already have a quit-date text."""
+        found = session.execute(
+            select(outbox.c.person_id, outbox.c.slot).where(
+                outbox.c.kind == "quit_date",
+                outbox.c.status != CANCELLED,
+                outbox.c.person_id.in_(person_ids),
+            )
         )
-        return set(session.execute(statement, rows).scalars().all())
+        return {(row.person_id, row.slot) for row in found}

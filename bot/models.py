@@ -80,6 +80,8 @@ class Person(Base):
     # The clock finds due people by this column, hence the index.
     daily_next_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     daily_cursor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The next quit-date text (PLAN, with consent); the clock finds due people by it.
+    plan_next_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     # Twilio said this number cannot receive texts (e.g. error 30003/30006/21610).
     undeliverable: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
@@ -159,7 +161,18 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)   # status callbacks look rows up by it
     delivery_status: Mapped[str | None] = mapped_column(String(16))
     error_code: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class Checkin(Base):
+    """A 1-5 answer to a quit-date check-in: the number and its time, nothing else."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(_person_fk(), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, select, update
+from sqlalchemy import and_, false, func, select, update
 
 from bot import models, phones
 from bot.settings import Settings
@@ -43,6 +43,15 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=30)
 # A row claimed this long ago without a recorded result was interrupted by a crash.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def local_day_bounds(at: datetime, zone: str) -> tuple[datetime, datetime]:
+    """The UTC instants where the local day holding `at` starts and ends."""
+    tz = ZoneInfo(zone)
+    day = at.astimezone(tz).date()
+    start = datetime.combine(day, time(0, 0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -96,20 +105,34 @@ class Outbox:
             condition = and_(condition, outbox.c.kind.in_(kinds))
         return session.execute(update(outbox).where(condition).values(status=CANCELLED)).rowcount or 0
 
-    def schedule_followup(self, session, person_id: int, kind: str, due_at: datetime, body: str, now: datetime) -> None:
-        """At most one pending follow-up of a kind per person: a new one moves the old one."""
+    def schedule_followup(self, session, person_id: int, kind: str, due_at: datetime, body: str,
+                          now: datetime, zone: str) -> bool:
+        """At most one pending follow-up of a kind per person (a new one moves the old one),
+        and at most one sent per local day: with the one daily or quit-date text, no
+        one gets more than 2 scheduled texts in a day. True when one is scheduled."""
         moved = session.execute(
             update(outbox)
             .where(outbox.c.person_id == person_id, outbox.c.kind == kind, outbox.c.status == PENDING)
             .values(due_at=due_at, next_attempt_at=due_at, body=body)
         ).rowcount
-        if not moved:
-            session.execute(
-                outbox.insert().values(
-                    person_id=person_id, kind=kind, slot=due_at.strftime("%Y-%m-%dT%H:%M:%SZ"), body=body,
-                    status=PENDING, due_at=due_at, next_attempt_at=due_at, attempts=0, created_at=now,
-                )
+        if moved:
+            return True
+        start, end = local_day_bounds(due_at, zone)
+        already = session.execute(
+            select(func.count()).select_from(outbox).where(
+                outbox.c.person_id == person_id, outbox.c.kind == kind,
+                outbox.c.status.in_((SENDING, SENT)), outbox.c.due_at >= start, outbox.c.due_at < end,
             )
+        ).scalar_one()
+        if already:
+            return False
+        session.execute(
+            outbox.insert().values(
+                person_id=person_id, kind=kind, slot=due_at.strftime("%Y-%m-%dT%H:%M:%SZ"), body=body,
+                status=PENDING, due_at=due_at, next_attempt_at=due_at, attempts=0, created_at=now,
+            )
+        )
+        return True
 
     # -- sending -------------------------------------------------------------------
 

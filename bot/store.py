@@ -224,6 +224,13 @@ class Tx:
         )
         self.session.flush()
 
+    def record_checkin(self, person_id: int, score: int, now: datetime) -> None:
+        """A quit-date check-in answer: the 1-5 number and its time, nothing else."""
+        if not 1 <= score <= 5:
+            raise ValueError("a check-in score is 1 to 5")
+        self.session.add(models.Checkin(person_id=person_id, score=score, at=now))
+        self.session.flush()
+
 
 def _insert_ignore(
     session: Session, table: Table, values: dict[str, Any], conflict: tuple[str, ...]

@@ -111,8 +111,7 @@ def _decide(text: str, state: State, ctx: Context) -> Outcome:
     score = _checkin_score(state, text)
     if score is not None:
         return Outcome(
-            intents.CHECKIN, (quitdays.checkin_reply(score, ctx.content),), replace(state, flow=None),
-            events=(Event("checkin", str(score)),),
+            intents.CHECKIN, (quitdays.checkin_reply(score, ctx.content),), replace(state, flow=None), score=score,
         )
 
     setting = _setting(text, state, ctx)
@@ -129,9 +128,13 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
     if intent == intents.STOP:
         if state.opted_out:
             return Outcome(intents.STOP, (), state)
-        # STOP withdraws consent for everything: daily texts included. START brings
-        # replies back; daily texts need a new DAILY (a fresh, recorded opt-in).
-        new = replace(state, opted_out=True, flow=None, daily_enabled=False)
+        # STOP withdraws consent for everything: daily and quit-date texts included.
+        # START brings replies back; scheduled texts need a fresh, recorded opt-in
+        # (DAILY, or PLAN's last question). The plan itself is the person's and stays.
+        saved = dict(state.plan) if state.plan else None
+        if saved and saved.get("texts"):
+            saved["texts"] = False
+        new = replace(state, opted_out=True, flow=None, daily_enabled=False, plan=saved)
         return Outcome(
             intents.STOP, (ctx.text("stop_confirm"),), new,
             events=(Event("opt_out", keyword),), cancel_followups=("*",),

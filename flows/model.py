@@ -49,3 +49,4 @@ class Outcome:
     events: tuple[Event, ...] = ()
     followups: tuple[FollowUp, ...] = ()
     cancel_followups: tuple[str, ...] = ()   # kinds of pending follow-ups to cancel
+    score: int | None = None                 # a 1-5 check-in answer, stored as a number only

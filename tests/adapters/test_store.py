@@ -301,6 +301,7 @@ def _fill_every_table(store: Store, number: str, sid: str) -> int:
         tx.record_message(person.id, "in", "other", NOW, sid)
         tx.record_consent(person.id, "opt_in", "START", "sms", NOW)
         tx.session.add(_outbox_row(person.id, "2026-11-24"))
+        tx.record_checkin(person.id, 4, NOW)
         return person.id
 
 
@@ -309,6 +310,7 @@ PERSON_TABLES = [
     models.ConsentEvent,
     models.MessageEvent,
     models.OutboxMessage,
+    models.Checkin,
 ]
 
 

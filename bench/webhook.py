@@ -1,0 +1,583 @@
+"""Webhook benchmark: Steady's POST /sms against a bare Flask endpoint, both under gunicorn.
+
+Both servers run as real subprocesses with the same gunicorn command, config, workers
+and threads. The same stream of distinct, signed, Twilio-shaped texts drives each one
+from `--concurrency` keep-alive clients in this process (closed loop: each client sends
+its next request when the last one is answered). Prints requests per second, p50 and
+p99 latency for both, then a final line that is one JSON object.
+
+    .venv/bin/python bench/webhook.py                         # SQLite, 2 workers, 16 clients
+    .venv/bin/python bench/webhook.py --database postgresql   # a fresh schema on the test server
+
+Target (the issue): Steady at least half the bare endpoint's throughput, p99 under 50 ms.
+Loopback only; the servers are always stopped, even on an error or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+STEADY_APP = "bot.app:create_app()"
+BARE_APP = "bench.bare_app:create_app()"
+POSTGRES_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 50.0
+
+ACCOUNT = "AC" + "0" * 32
+STEADY_NUMBER = "+15005550006"
+# A realistic mix of what people text (README's table): keywords and plain words.
+BODIES = (
+    "CRAVING",
+    "HELP",
+    "I really want to use right now",
+    "WITHDRAWAL",
+    "dope sick",
+    "BREATHE",
+    "MEETINGS",
+    "hello",
+    "TREATMENT",
+)
+AREA_CODES = ("212", "312", "415", "503", "617", "713", "404", "206", "305", "602")
+# Steady's loop guard holds back replies after 20 texts from one number in 5 minutes
+# (STEADY_LOOP_LIMIT / _WINDOW_MINUTES). A throttled text is cheaper than a real one,
+# so each number must stay well under 20 texts per run: the sender pool grows with
+# the run so that no number sends more than this many.
+MAX_TEXTS_PER_SENDER = 15
+
+SERVER_START_TIMEOUT_S = 60.0
+SERVER_STOP_TIMEOUT_S = 15.0
+REQUEST_TIMEOUT_S = 15.0
+SAMPLE_EVERY = 25          # check every 25th Steady reply is TwiML with a Message
+
+
+# The request stream ---------------------------------------------------------
+
+
+def sender_pool(size: int) -> list[str]:
+    """`size` distinct US numbers in the fictional 555-01xx range, across area codes."""
+    numbers = []
+    for i in range(size):
+        area = AREA_CODES[i % len(AREA_CODES)]
+        numbers.append(f"+1{area}555{100 + i // len(AREA_CODES):04d}")
+    return numbers
+
+
+def text_stream(count: int, senders: int, seed: int) -> list[dict[str, str]]:
+    """`count` form bodies shaped as Twilio posts them, each with its own MessageSid."""
+    rng = random.Random(seed)
+    senders = max(senders, math.ceil(count / MAX_TEXTS_PER_SENDER))
+    numbers = sender_pool(senders)
+    stream = []
+    for i in range(count):
+        sid = f"SM{secrets.token_hex(16)}"
+        body = rng.choice(BODIES)
+        stream.append(
+            {
+                "ToCountry": "US",
+                "ToState": "CA",
+                "SmsMessageSid": sid,
+                "NumMedia": "0",
+                "ToCity": "",
+                "FromZip": "",
+                "SmsSid": sid,
+                "FromState": "",
+                "SmsStatus": "received",
+                "FromCity": "",
+                "Body": body,
+                "FromCountry": "US",
+                "To": STEADY_NUMBER,
+                "ToZip": "",
+                "NumSegments": "1",
+                "MessageSid": sid,
+                "AccountSid": ACCOUNT,
+                "From": numbers[i % len(numbers)],
+                "ApiVersion": "2010-04-01",
+            }
+        )
+    return stream
+
+
+def signed_requests(stream: list[dict[str, str]], port: int, token: str) -> list[bytes]:
+    """Each text as the raw bytes of a signed HTTP/1.1 request to http://HOST:port/sms.
+
+    Signed (and encoded) before the timed run: signing is Twilio's cost, not the
+    server's. The URL is exactly the one the server sees, so the signature verifies.
+    """
+    url = f"http://{HOST}:{port}/sms"
+    validator = RequestValidator(token)
+    requests = []
+    for params in stream:
+        body = urlencode(params).encode("ascii")
+        head = (
+            "POST /sms HTTP/1.1\r\n"
+            f"Host: {HOST}:{port}\r\n"
+            "User-Agent: TwilioProxy/1.1\r\n"
+            "Accept: */*\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"X-Twilio-Signature: {validator.compute_signature(url, params)}\r\n"
+            "Connection: keep-alive\r\n"
+            "\r\n"
+        ).encode("ascii")
+        requests.append(head + body)
+    return requests
+
+
+# A minimal keep-alive HTTP client --------------------------------------------
+
+
+class Connection:
+    """One keep-alive connection. Raw sockets keep the client's own cost per request
+    small, so the client (which shares the machine's cores) disturbs the servers less."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((HOST, self.port), timeout=REQUEST_TIMEOUT_S)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock, self.buffer = sock, b""
+        return sock
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buffer = None, b""
+
+    def _read_until(self, sock: socket.socket, marker: bytes) -> int:
+        while True:
+            index = self.buffer.find(marker)
+            if index >= 0:
+                return index
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self.buffer += chunk
+
+    def _read_exactly(self, sock: socket.socket, size: int) -> bytes:
+        while len(self.buffer) < size:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def request(self, raw: bytes) -> tuple[int, bytes]:
+        """Send one request; return (status, body). Reconnects when the server closed
+        the connection (gunicorn's sync worker, or an idle keep-alive timeout)."""
+        fresh = self.sock is None
+        sock = self.sock or self._connect()
+        try:
+            sock.sendall(raw)
+            end = self._read_until(sock, b"\r\n\r\n")
+        except (ConnectionError, BrokenPipeError):
+            if fresh:
+                raise
+            self.close()  # a stale keep-alive connection: try once on a new one
+            sock = self._connect()
+            sock.sendall(raw)
+            end = self._read_until(sock, b"\r\n\r\n")
+        head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
+        lines = head.split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        body = self._read_exactly(sock, length)
+        if headers.get("connection", "").lower() == "close" or lines[0].startswith("HTTP/1.0"):
+            self.close()
+        return status, body
+
+
+def get_ok(port: int, path: str = "/") -> bool:
+    """True when GET `path` answers 200."""
+    try:
+        with socket.create_connection((HOST, port), timeout=2) as sock:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while b"\r\n" not in data:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        return data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200")
+    except OSError:
+        return False
+
+
+@dataclass
+class RunResult:
+    latencies: list[float] = field(default_factory=list)   # seconds, answered requests
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)  # non-200 status (0: no answer) -> count
+    samples: list[bytes] = field(default_factory=list)     # every SAMPLE_EVERY-th body
+    wall_s: float = 0.0
+    client_cpu_s: float = 0.0
+
+
+def drive(port: int, requests: list[bytes], concurrency: int) -> RunResult:
+    """Send every request once from `concurrency` closed-loop clients; time each one."""
+    result = RunResult()
+    lock = threading.Lock()
+    counter = itertools.count()  # next() on it is atomic in CPython: a shared queue
+    start = threading.Barrier(concurrency + 1)
+
+    def client() -> None:
+        connection = Connection(port)
+        latencies, statuses, samples = [], {}, []
+        start.wait()
+        try:
+            while True:
+                index = next(counter)
+                if index >= len(requests):
+                    break
+                began = time.perf_counter()
+                try:
+                    status, body = connection.request(requests[index])
+                except OSError:
+                    connection.close()
+                    status, body = 0, b""
+                elapsed = time.perf_counter() - began
+                if status == 200:
+                    latencies.append(elapsed)
+                    if index % SAMPLE_EVERY == 0:
+                        samples.append(body)
+                else:
+                    statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            connection.close()
+            with lock:
+                result.latencies.extend(latencies)
+                result.samples.extend(samples)
+                for status, count in statuses.items():
+                    result.statuses[status] = result.statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=client, name=f"client-{i}", daemon=True) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    cpu_before = time.process_time()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    result.wall_s = time.perf_counter() - began
+    result.client_cpu_s = time.process_time() - cpu_before
+    result.errors = sum(result.statuses.values())
+    return result
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending list (0.0 when empty)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def summarise(result: RunResult, count: int) -> dict:
+    latencies = sorted(result.latencies)
+    return {
+        "rps": round(count / result.wall_s, 1) if result.wall_s > 0 else 0.0,
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "errors": result.errors,
+        "max_ms": round((latencies[-1] if latencies else 0.0) * 1000, 2),
+        "error_statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+        "client_cpu_s": round(result.client_cpu_s, 2),
+        "wall_s": round(result.wall_s, 2),
+    }
+
+
+def twiml_messages(body: bytes) -> list[str]:
+    """The Message texts of a TwiML reply; ValueError when it is not TwiML."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ValueError(f"not XML: {exc}") from None
+    if root.tag != "Response":
+        raise ValueError(f"root is <{root.tag}>, not <Response>")
+    return [message.text or "" for message in root.iter("Message")]
+
+
+def check_replies(samples: list[bytes]) -> tuple[int, list[str]]:
+    """(how many sampled replies were checked, the problems found)."""
+    problems = []
+    for body in samples:
+        try:
+            messages = twiml_messages(body)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if not messages or not all(text.strip() for text in messages):
+            problems.append("a reply with no Message text (throttled or failed?)")
+    return len(samples), problems
+
+
+# Servers ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def steady_command() -> list[str]:
+    """`steady`, the console script next to this Python, or the same entry point via -c."""
+    script = Path(sys.executable).with_name("steady")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'steady'; main()"]
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def start_server(name: str, app: str, env: dict[str, str], workdir: Path) -> Server:
+    """gunicorn `app` with Steady's config on a free loopback port; waits for GET /."""
+    port = free_port()
+    log_path = workdir / f"{name}.log"
+    command = [
+        sys.executable, "-m", "gunicorn", app,
+        "--bind", f"{HOST}:{port}",
+        "--config", "python:bot.gunicorn_conf",
+    ]
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    server = Server(name, process, port, log_path)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} server exited with {process.returncode}:\n{server.log_tail()}")
+        if get_ok(port):
+            return server
+        time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError(f"{name} server did not answer GET / within {SERVER_START_TIMEOUT_S:.0f} s:\n{server.log_tail()}")
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM (gunicorn's graceful stop), then SIGKILL to the server's own process group."""
+    process = server.process
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # its group: workers left behind, if any
+    except (ProcessLookupError, PermissionError):
+        pass
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+
+
+@contextmanager
+def running(name: str, app: str, env: dict[str, str], workdir: Path) -> Iterator[Server]:
+    server = start_server(name, app, env, workdir)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+# Databases -------------------------------------------------------------------
+
+
+@contextmanager
+def database(kind: str, workdir: Path, postgres_url: str) -> Iterator[str]:
+    """A DATABASE_URL for an empty database: a new SQLite file, or a new PostgreSQL
+    schema (named in the URL's connection options, dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'steady.sqlite3'}"
+        return
+    import psycopg
+
+    schema = f"bench_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    parts = urlsplit(postgres_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
+    query.append(("options", f"-csearch_path={schema}"))
+    try:
+        yield urlunsplit(parts._replace(query=urlencode(query)))
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def server_env(args: argparse.Namespace, workdir: Path, database_url: str, token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("TWILIO_VERIFY_SIGNATURES", "STEADY_PUBLIC_URL", "STEADY_TRUST_PROXY"):
+        env.pop(name, None)  # the bench signs for the URL the server sees
+    env.update(
+        WEB_CONCURRENCY=str(args.workers),
+        STEADY_WEB_THREADS=str(args.threads),
+        DATABASE_URL=database_url,
+        TWILIO_AUTH_TOKEN=token,
+        STEADY_INSTANCE_PATH=str(workdir / "instance"),
+        STEADY_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+# The run ---------------------------------------------------------------------
+
+
+def bench_one(name: str, app: str, env: dict[str, str], workdir: Path, stream: list[dict[str, str]],
+              args: argparse.Namespace, token: str) -> tuple[dict, RunResult]:
+    with running(name, app, env, workdir) as server:
+        requests = signed_requests(stream, server.port, token)
+        warmup, measured = requests[: args.warmup], requests[args.warmup:]
+        if warmup:
+            drive(server.port, warmup, args.concurrency)
+        result = drive(server.port, measured, args.concurrency)
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{name} server died during the run:\n{server.log_tail()}")
+    summary = summarise(result, len(measured))
+    print(
+        f"{name:>6}: {summary['rps']:8.1f} req/s   p50 {summary['p50_ms']:6.2f} ms   "
+        f"p99 {summary['p99_ms']:6.2f} ms   max {summary['max_ms']:7.2f} ms   errors {summary['errors']}"
+        f"   (client CPU {summary['client_cpu_s']:.2f} s over {summary['wall_s']:.2f} s)",
+        flush=True,
+    )
+    if result.errors:
+        print(f"        non-200 answers by status (0 = no answer): {summary['error_statuses']}", flush=True)
+        print(f"        server log tail:\n{server.log_tail(10)}", flush=True)
+    return summary, result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000, help="measured requests per server (default 3000)")
+    parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests first (default 200)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, WEB_CONCURRENCY (default 2)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("STEADY_WEB_THREADS") or 4),
+                        help="threads per worker, STEADY_WEB_THREADS (default 4)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("STEADY_TEST_POSTGRES_URL") or POSTGRES_DEFAULT_URL,
+                        help=f"server for --database postgresql (default {POSTGRES_DEFAULT_URL})")
+    parser.add_argument("--senders", type=int, default=500,
+                        help=f"distinct From numbers (default 500; grown so none sends over {MAX_TEXTS_PER_SENDER})")
+    parser.add_argument("--seed", type=int, default=1, help="seed for the mix of texts")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs, SQLite file)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    for name in ("requests", "concurrency", "workers", "threads", "senders"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    token = secrets.token_hex(16)
+    workdir = Path(tempfile.mkdtemp(prefix="steady-bench-"))
+    stream = text_stream(args.warmup + args.requests, args.senders, args.seed)
+    print(
+        f"bench: {args.requests} requests (+{args.warmup} warm-up) per server, {args.concurrency} clients, "
+        f"{args.workers} workers x {args.threads} threads, {args.database}, {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    try:
+        with database(args.database, workdir, args.postgres_url) as url:
+            env = server_env(args, workdir, url, token)
+            upgrade = subprocess.run(steady_command() + ["db", "upgrade"], cwd=ROOT, env=env,
+                                     capture_output=True, text=True, timeout=120)
+            if upgrade.returncode != 0:
+                raise RuntimeError(f"steady db upgrade failed:\n{upgrade.stdout}{upgrade.stderr}")
+            steady, steady_run = bench_one("steady", STEADY_APP, env, workdir, stream, args, token)
+            bare, _ = bench_one("bare", BARE_APP, env, workdir, stream, args, token)
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    checked, problems = check_replies(steady_run.samples)
+    print(f"checked {checked} sampled Steady replies: "
+          + ("all TwiML with a Message" if not problems else f"{len(problems)} bad, e.g. {problems[0]}"), flush=True)
+    steady["replies_checked"] = checked
+    steady["bad_replies"] = len(problems)
+    ratio = round(steady["rps"] / bare["rps"], 3) if bare["rps"] else 0.0
+    met = (
+        ratio >= TARGET_RATIO
+        and steady["p99_ms"] < TARGET_P99_MS
+        and steady["errors"] == 0
+        and bare["errors"] == 0
+        and checked > 0
+        and not problems
+    )
+    print(f"ratio steady/bare: {ratio:.3f} (target >= {TARGET_RATIO}); "
+          f"Steady p99 {steady['p99_ms']:.2f} ms (target < {TARGET_P99_MS:.0f} ms): "
+          + ("met" if met else "NOT met"), flush=True)
+    print(json.dumps({
+        "steady": steady,
+        "bare": bare,
+        "ratio": ratio,
+        "workers": args.workers,
+        "threads": args.threads,
+        "concurrency": args.concurrency,
+        "requests": args.requests,
+        "database": args.database,
+        "targets": {"ratio_at_least": TARGET_RATIO, "p99_ms_below": TARGET_P99_MS},
+        "met": met,
+    }), flush=True)
+    return 1 if args.strict and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Quit-date texts (PLAN, with consent): 3 days before the quit date to 30 days after, at
+the person's daily time, through the same outbox, quiet hours and STOP rules as daily
+texts. On a day with a quit-date text the daily text is dropped (merged into it), so a
+person never gets more than 2 scheduled texts in a day (bot.outbox caps follow-ups)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import bindparam, select, update
+
+from bot.daily import DAILY, EnqueueReport, insert_new, parse_hhmm
+from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
+from bot.settings import Settings
+from bot.store import Store
+from flows import engine, quitdays, schedule
+from flows.content import Content
+from flows.helpline import ensure_helpline
+from flows.model import State
+from flows.zones import load_zone
+
+log = logging.getLogger(__name__)
+
+QUIT_DATE = "quit_date"
+BATCH = 1000
+
+
+def _quit_date(plan: Mapping[str, Any] | None) -> date | None:
+    """The quit date when the person said YES to quit-date texts, else None."""
+    if not plan or not plan.get("texts") or not plan.get("quit_date"):
+        return None
+    try:
+        return date.fromisoformat(str(plan["quit_date"]))
+    except ValueError:
+        return None
+
+
+def _instant(day: date, at: time, zone: str) -> datetime:
+    """The UTC instant of `at` on local `day` (DST handled by flows.schedule)."""
+    day_start = datetime.combine(day, time(0, 0), tzinfo=load_zone(zone))
+    return schedule.next_send_at(at, zone, day_start - timedelta(seconds=1))
+
+
+def next_plan_at(plan: Mapping[str, Any] | None, daily_time: str, zone: str, now: datetime,
+                 after_day: date | None = None) -> datetime | None:
+    """When the next quit-date text is due: the first program day (after `after_day`, or
+    from today) whose send time is still ahead of now. None once the program is over."""
+    quit_date = _quit_date(plan)
+    if quit_date is None:
+        return None
+    at = parse_hhmm(daily_time)
+    today = schedule.local_date_of(now, zone)
+    day, after = (after_day, True) if after_day else (today, False)
+    while True:
+        offset = quitdays.next_offset(quit_date, day, after_today=after)
+        if offset is None:
+            return None
+        day = quitdays.date_for(quit_date, offset)
+        instant = _instant(day, at, zone)
+        if instant > now:
+            return instant
+        after = True
+
+
+class QuitDates:
+    def __init__(self, store: Store, content: Content, settings: Settings, outbox_: Outbox):
+        self.store = store
+        self.content = content
+        self.settings = settings
+        self.outbox = outbox_
+
+    def after_turn(self, tx, person, old: State, outcome, now: datetime) -> None:
+        """Keep plan_next_at in line with the plan, the send time, the zone and consent."""
+        new = outcome.state
+        if new.opted_out or _quit_date(new.plan) is None:
+            person.plan_next_at = None
+            if _quit_date(old.plan) is not None:
+                self.outbox.cancel_pending(tx.session, person.id, (QUIT_DATE,))
+            return
+        changed = (
+            old.opted_out
+            or _quit_date(old.plan) != _quit_date(new.plan)
+            or old.daily_time != new.daily_time
+            or old.timezone != new.timezone
+            or person.plan_next_at is None
+        )
+        if changed:
+            self.outbox.cancel_pending(tx.session, person.id, (QUIT_DATE,))
+            person.plan_next_at = next_plan_at(new.plan, new.daily_time, new.timezone, now)
+
+    def enqueue_due(self, now: datetime) -> EnqueueReport:
+        """One row per due person and program day; the day's daily text makes way for it."""
+        report = EnqueueReport()
+        after_id = 0
+        while True:
+            with self.store.transaction() as tx:
+                session = tx.session
+                rows = session.execute(
+                    select(people.c.id, people.c.timezone, people.c.daily_time, people.c.plan,
+                           people.c.flow, people.c.plan_next_at)
+                    .where(people.c.plan_next_at <= now, REACHABLE, people.c.id > after_id)
+                    .order_by(people.c.id)
+                    .limit(BATCH)
+                ).all()
+                if not rows:
+                    return report
+                after_id = rows[-1].id
+                report.due += len(rows)
+                new_rows, advances, checkins = [], [], []
+                for row in rows:
+                    planned = row.plan_next_at
+                    day = schedule.local_date_of(planned, row.timezone)
+                    advances.append({
+                        "pid": row.id,
+                        "next": next_plan_at(row.plan, row.daily_time, row.timezone, now, after_day=day),
+                    })
+                    quit_date = _quit_date(row.plan)
+                    offset = (day - quit_date).days if quit_date else None
+                    if offset not in quitdays.OFFSETS or now - planned > self.settings.grace:
+                        report.skipped += 1
+                        continue
+                    body = ensure_helpline(quitdays.compose(offset, row.plan, self.content), self.content.helpline)
+                    slot = schedule.slot_key(day)
+                    new_rows.append({
+                        "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,
+                        "due_at": planned, "next_attempt_at": planned, "attempts": 0, "created_at": now,
+                    })
+                    if quitdays.is_checkin(offset) and not (row.flow and row.flow.get("name") == "plan"):
+                        checkins.append({"pid": row.id, "flow": {
+                            "name": engine.CHECKIN_FLOW, "asked_at": planned.isoformat(), "offset": offset}})
+                written = insert_new(session, new_rows)
+                report.enqueued += len(written)
+                report.skipped += len(new_rows) - len(written)
+                for new_row in new_rows:      # merged: the quit-date text replaces that day's daily text
+                    if new_row["person_id"] in written:
+                        session.execute(
+                            update(outbox)
+                            .where(outbox.c.person_id == new_row["person_id"], outbox.c.kind == DAILY,
+                                   outbox.c.slot == new_row["slot"], outbox.c.status == PENDING)
+                            .values(status=CANCELLED, delivery_status="merged")
+                        )
+                session.execute(
+                    update(people).where(people.c.id == bindparam("pid")).values(plan_next_at=bindparam("next")),
+                    advances,
+                )
+                waiting = [c for c in checkins if c["pid"] in written]
+                if waiting:
+                    session.execute(
+                        update(people).where(people.c.id == bindparam("pid")).values(flow=bindparam("flow")),
+                        waiting,
+                    )
+            if len(rows) < BATCH:
+                return report
