@@ -62,8 +62,9 @@ def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> Tic
     return report
 
 
-def run_clock(run_tick, interval_seconds: int = 60) -> None:
-    """Block forever, ticking every interval. One tick at a time; late ticks coalesce."""
+def build_scheduler(run_tick, interval_seconds: int = 60):
+    """A BlockingScheduler with one job: a tick every interval, one at a time, late ticks
+    coalesced. A tick that raises is logged and the scheduler carries on."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(timezone="UTC")
@@ -78,6 +79,12 @@ def run_clock(run_tick, interval_seconds: int = 60) -> None:
         safe_tick, "interval", seconds=interval_seconds, id="tick",
         max_instances=1, coalesce=True, misfire_grace_time=interval_seconds, next_run_time=utcnow(),
     )
+    return scheduler
+
+
+def run_clock(run_tick, interval_seconds: int = 60) -> None:
+    """Block forever, ticking every interval (the Procfile's clock: process)."""
+    scheduler = build_scheduler(run_tick, interval_seconds)
     log.info("clock started: one tick every %d s", interval_seconds)
     try:
         scheduler.start()

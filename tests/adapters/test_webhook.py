@@ -228,3 +228,52 @@ def test_fuzzed_bodies_never_get_a_500(fuzz_client, body, sender_digits):
     assert response.status_code == 200
     for reply in replies_of(response):
         assert HELPLINE_NUMBER in reply
+
+
+def _sent_row(app, sid="SM" + "f" * 32):
+    from datetime import datetime, timezone
+
+    store = app.extensions["steady"].store
+    now = datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)
+    with store.transaction() as tx:
+        person = tx.person(PERSON, "sms", timezone="America/Los_Angeles", now=now)
+        tx.session.add(models.OutboxMessage(
+            person_id=person.id, kind="daily", slot="2026-11-24", body="hi 1-800-662-4357", status="sent",
+            due_at=now, provider_sid=sid,
+        ))
+    return sid
+
+
+def test_a_signed_status_callback_records_the_delivery_status(app, client):
+    sid = _sent_row(app)
+    params = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003", "AccountSid": "AC" + "0" * 32}
+    response = post_signed(client, "/sms/status", params)
+    assert response.status_code == 204
+    store = app.extensions["steady"].store
+    with store.transaction() as tx:
+        row = tx.session.execute(select(models.OutboxMessage)).scalar_one()
+        assert (row.delivery_status, row.error_code) == ("undelivered", 30003)
+
+
+def test_a_status_callback_with_21610_records_an_opt_out(app, client):
+    sid = _sent_row(app)
+    post_signed(client, "/sms/status", {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "21610"})
+    _, replies = text(client, "CRAVING")
+    assert replies == []
+
+
+def test_a_forged_status_callback_gets_403(app, client):
+    sid = _sent_row(app)
+    response = client.post("/sms/status", data={"MessageSid": sid, "MessageStatus": "delivered"},
+                           headers={"X-Twilio-Signature": "forged"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("params", [{}, {"MessageSid": "SM1"}, {"MessageStatus": "sent"}])
+def test_a_status_callback_missing_fields_gets_400(client, params):
+    assert post_signed(client, "/sms/status", params).status_code == 400
+
+
+def test_a_status_callback_for_an_unknown_message_is_accepted_quietly(client):
+    response = post_signed(client, "/sms/status", {"MessageSid": "SM" + "a" * 32, "MessageStatus": "sent", "ErrorCode": "x"})
+    assert response.status_code == 204
