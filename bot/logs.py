@@ -12,7 +12,11 @@ import time
 
 from bot.phones import mask
 
-PHONE_LIKE = re.compile(r"(?<![\w*])\+?\d[\d\-\s().]{8,}\d")
+# E.164 (+ and 8-15 digits), 10-15 bare digits, or the North American 3-3-4 shapes
+# ("(415) 555-0123", "415.555.0123"); never timestamps like 2026-11-24 06:00:16.
+PHONE_LIKE = re.compile(
+    r"(?<![\w*])(?:\+\d{8,15}|\d{10,15}|(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4})(?!\w)"
+)
 
 
 class MaskNumbers(logging.Filter):
@@ -37,3 +41,5 @@ def configure(level: str = "INFO") -> None:
     handler.addFilter(MaskNumbers())
     root.addHandler(handler)
     root.setLevel(level)
+    # One line a minute saying a job ran is noise; our own tick line says what it did.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
