@@ -74,7 +74,10 @@ def chat(sender: str, as_json: bool) -> None:
     from bot.conversation import Inbound
     from bot.timeutil import utcnow
 
-    steady = _steady(_settings())
+    settings = _settings()
+    if "STEADY_LOG_LEVEL" not in os.environ:
+        settings = settings.with_(log_level="WARNING")   # keep the conversation readable
+    steady = _steady(settings)
 
     def answer(text: str):
         try:

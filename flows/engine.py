@@ -58,6 +58,12 @@ LEAVE_FLOW = {
     "my plan": intents.MY_PLAN, "slip": intents.SLIP, "menu": intents.FALLBACK,
 }
 
+# A greeting or a request for the menu gets the welcoming menu, not "didn't catch that".
+MENU_WORDS = frozenset({
+    "hi", "hello", "hey", "hiya", "yo", "hola", "hi there", "hello there", "hey there",
+    "good morning", "good afternoon", "good evening", "menu", "options", "keywords", "words",
+})
+
 KIND_LABELS = {
     "both": "encouragement and mindfulness, taking turns",
     "encouragement": "encouragement only",
@@ -120,7 +126,8 @@ def _decide(text: str, state: State, ctx: Context) -> Outcome:
 
     intent = ctx.matcher.match(text)
     if intent is None:
-        return Outcome(intents.FALLBACK, (ctx.text("fallback"),), state)
+        menu = normalize(text) in MENU_WORDS
+        return Outcome(intents.FALLBACK, (ctx.text("menu" if menu else "fallback"),), state)
     return _keyword(intent, state, ctx)
 
 

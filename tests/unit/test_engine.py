@@ -115,6 +115,13 @@ def test_a_craving_schedules_one_check_in_about_fifteen_minutes_later():
     assert HELPLINE_NUMBER in followup.text
 
 
+@pytest.mark.parametrize("text", ["hi", "Hello!", "hey there", "MENU"])
+def test_a_greeting_gets_the_welcoming_menu(text):
+    outcome = turn(text)
+    assert outcome.intent == intents.FALLBACK
+    assert outcome.replies[0].startswith(CONTENT.messages["menu"].split("\n")[0])
+
+
 def test_the_fallback_is_kind_and_shows_the_menu():
     (reply,) = turn("asdkjh").replies
     assert "CRAVING" in reply and "QUIT" not in reply
