@@ -22,14 +22,14 @@ def _settings(**overrides) -> Settings:
     return settings.with_(**overrides) if overrides else settings
 
 
-def _steady(settings: Settings, migrate: bool = True):
+def _steady(settings: Settings, migrate: bool = True, transport=None):
     from bot import logs
     from bot.app import bootstrap
     from flows.content import ContentError
 
     logs.configure(settings.log_level)
     try:
-        return bootstrap(settings, migrate=migrate)
+        return bootstrap(settings, migrate=migrate, transport=transport)
     except ContentError as exc:
         raise click.ClickException(f"content is invalid: {exc}") from None
 
@@ -71,10 +71,15 @@ def run(host: str, port: int | None, with_clock: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Read one message per line from stdin; write one JSON object per line.")
 def chat(sender: str, as_json: bool) -> None:
     """Talk to Steady as a texter would, through the same code path as the webhook."""
+    from bot import phones
     from bot.conversation import Inbound
     from bot.timeutil import utcnow
 
     settings = _settings()
+    try:
+        phones.parse_address(sender, settings.default_region)
+    except ValueError as exc:
+        raise click.ClickException(f"--from {sender!r} is not a phone number ({exc})") from None
     if "STEADY_LOG_LEVEL" not in os.environ:
         settings = settings.with_(log_level="WARNING")   # keep the conversation readable
     steady = _steady(settings)
@@ -162,7 +167,13 @@ def tick(now_text: str | None, as_json: bool) -> None:
         now = parse_utc(now_text) if now_text else utcnow()
     except ValueError:
         raise click.ClickException(f"--now {now_text!r} is not an ISO-8601 time, e.g. 2026-11-24T14:00:00Z") from None
-    steady = _steady(_settings())
+    settings = _settings()
+    transport = None
+    if as_json and not settings.twilio_sending_configured:
+        from bot.transport import ConsoleTransport
+
+        transport = ConsoleTransport(sys.stderr)   # stdout holds the one JSON object
+    steady = _steady(settings, transport=transport)
     report = steady.tick(now)
     if as_json:
         click.echo(json.dumps(report.as_dict()))

@@ -273,3 +273,26 @@ def test_a_crisis_text_after_stop_is_still_silent_but_recorded(app, client):
     response, replies = text(client, "i want to die")
     assert response.status_code == 200 and replies == []
     assert intents_in(app) == ["stop", "crisis"]
+
+
+def test_long_messy_plan_answers_still_come_back_as_plain_sms_within_three_segments(app, client):
+    long_triggers = "when I\u2019m alone at night after my shift \u2014 and on payday \U0001F61E " * 4
+    long_coping = "call my sponsor \u201cDee\u201d and walk the dog " * 5
+    for body in ("PLAN", "in 2 weeks", "yes", long_triggers, long_coping, "my sister Ana, my NA group " * 6, "no", "NO"):
+        say(client, body)
+    stored = person(app).plan
+    assert stored["triggers"].startswith("when I\u2019m alone")        # kept as written ...
+    assert len(stored["triggers"]) <= 160 and stored["texts"] is False
+    shown = one(client, "MY PLAN")                                    # ... and shown back as plain SMS (checked by say)
+    assert "when I'm alone at night" in shown and '"Dee"' in shown and "not for now" in shown
+
+
+@pytest.mark.parametrize(
+    ("body", "intent", "opted_out"),
+    [("QUIT", "stop", True), ("I want to quit", "plan", False), ("i want to quit using", "plan", False)],
+)
+def test_a_lone_quit_opts_out_but_wanting_to_quit_opens_a_plan(app, client, body, intent, opted_out):
+    (reply,) = say(client, body)
+    assert intents_in(app) == [intent]
+    assert person(app).opted_out is opted_out
+    assert ("START" in reply) if opted_out else ("SKIP" in reply)
