@@ -16,6 +16,7 @@ from bot import phones, signature
 from bot.conversation import Inbound
 from bot.timeutil import utcnow
 from flows.crisis import is_crisis
+from flows.engine import MAX_MATCH_CHARS
 from flows.helpline import ensure_helpline
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def inbound_sms() -> Response:
     except Exception:  # noqa: BLE001 - Twilio must never see a 500; the error is logged with an id
         error_id = uuid.uuid4().hex[:12]
         log.exception("inbound failed (error %s) from %s", error_id, phones.mask(sender))
-        if is_crisis(body[:2000]):
+        if is_crisis(body[:MAX_MATCH_CHARS]):
             return _twiml([ensure_helpline(steady.content.crisis, steady.content.helpline)])
         return _twiml([])
     return _twiml(answer.replies)
