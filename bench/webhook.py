@@ -202,7 +202,7 @@ class Connection:
         try:
             sock.sendall(raw)
             end = self._read_until(sock, b"\r\n\r\n")
-        except (ConnectionError, BrokenPipeError):
+        except ConnectionError:
             if fresh:
                 raise
             self.close()  # a stale keep-alive connection: try once on a new one
@@ -247,14 +247,18 @@ class RunResult:
     samples: list[bytes] = field(default_factory=list)     # every SAMPLE_EVERY-th body
     wall_s: float = 0.0
     client_cpu_s: float = 0.0
+    server_cpu_s: float = 0.0
+    machine_busy: float | None = None                      # share of all cores busy, 0..1
 
 
-def drive(port: int, requests: list[bytes], concurrency: int) -> RunResult:
-    """Send every request once from `concurrency` closed-loop clients; time each one."""
+def drive(port: int, requests: list[bytes], concurrency: int, server_pid: int | None = None) -> RunResult:
+    """Send every request once from `concurrency` closed-loop clients; time each one.
+    Also notes the CPU this process, the server (`server_pid`'s tree) and the whole
+    machine spent meanwhile: the servers share the machine's cores with the clients."""
     result = RunResult()
     lock = threading.Lock()
     counter = itertools.count()  # next() on it is atomic in CPython: a shared queue
-    start = threading.Barrier(concurrency + 1)
+    start = threading.Barrier(concurrency + 1, timeout=30)
 
     def client() -> None:
         connection = Connection(port)
@@ -268,7 +272,7 @@ def drive(port: int, requests: list[bytes], concurrency: int) -> RunResult:
                 began = time.perf_counter()
                 try:
                     status, body = connection.request(requests[index])
-                except OSError:
+                except (OSError, ValueError):  # no answer, or not one HTTP/1.1 can read
                     connection.close()
                     status, body = 0, b""
                 elapsed = time.perf_counter() - began
@@ -290,14 +294,52 @@ def drive(port: int, requests: list[bytes], concurrency: int) -> RunResult:
     for thread in threads:
         thread.start()
     cpu_before = time.process_time()
+    server_before = server_cpu_s(server_pid) if server_pid else 0.0
+    machine_before = machine_ticks()
     start.wait()
     began = time.perf_counter()
     for thread in threads:
         thread.join()
     result.wall_s = time.perf_counter() - began
     result.client_cpu_s = time.process_time() - cpu_before
+    result.server_cpu_s = server_cpu_s(server_pid) - server_before if server_pid else 0.0
+    machine_after = machine_ticks()
+    if machine_before and machine_after and machine_after[1] > machine_before[1]:
+        result.machine_busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
     result.errors = sum(result.statuses.values())
     return result
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        paths = Path(f"/proc/{pid}/task").glob("*/children")
+        return [int(child) for path in paths for child in path.read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by a gunicorn master and its live workers."""
+    return _proc_cpu_s(pid) + sum(_proc_cpu_s(child) for child in _children(pid))
+
+
+def machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of the whole machine so far (Linux /proc/stat)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -318,6 +360,8 @@ def summarise(result: RunResult, count: int) -> dict:
         "max_ms": round((latencies[-1] if latencies else 0.0) * 1000, 2),
         "error_statuses": {str(k): v for k, v in sorted(result.statuses.items())},
         "client_cpu_s": round(result.client_cpu_s, 2),
+        "server_cpu_ms_per_request": round(result.server_cpu_s * 1000 / count, 3) if count else 0.0,
+        "machine_busy_pct": round(result.machine_busy * 100, 1) if result.machine_busy is not None else None,
         "wall_s": round(result.wall_s, 2),
     }
 
@@ -481,14 +525,20 @@ def bench_one(name: str, app: str, env: dict[str, str], workdir: Path, stream: l
         warmup, measured = requests[: args.warmup], requests[args.warmup:]
         if warmup:
             drive(server.port, warmup, args.concurrency)
-        result = drive(server.port, measured, args.concurrency)
+        result = drive(server.port, measured, args.concurrency, server.process.pid)
         if server.process.poll() is not None:
             raise RuntimeError(f"{name} server died during the run:\n{server.log_tail()}")
     summary = summarise(result, len(measured))
     print(
         f"{name:>6}: {summary['rps']:8.1f} req/s   p50 {summary['p50_ms']:6.2f} ms   "
-        f"p99 {summary['p99_ms']:6.2f} ms   max {summary['max_ms']:7.2f} ms   errors {summary['errors']}"
-        f"   (client CPU {summary['client_cpu_s']:.2f} s over {summary['wall_s']:.2f} s)",
+        f"p99 {summary['p99_ms']:6.2f} ms   max {summary['max_ms']:7.2f} ms   errors {summary['errors']}",
+        flush=True,
+    )
+    busy = summary["machine_busy_pct"]
+    print(
+        f"        server CPU {summary['server_cpu_ms_per_request']:.3f} ms/request, "
+        f"client CPU {summary['client_cpu_s']:.2f} s over {summary['wall_s']:.2f} s, "
+        f"machine busy {busy if busy is not None else '?'}% of {os.cpu_count()} cores",
         flush=True,
     )
     if result.errors:
@@ -522,6 +572,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def load_average() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     token = secrets.token_hex(16)
@@ -529,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     stream = text_stream(args.warmup + args.requests, args.senders, args.seed)
     print(
         f"bench: {args.requests} requests (+{args.warmup} warm-up) per server, {args.concurrency} clients, "
-        f"{args.workers} workers x {args.threads} threads, {args.database}, {os.cpu_count()} CPUs",
+        f"{args.workers} workers x {args.threads} threads, {args.database}, {os.cpu_count()} CPUs, "
+        f"load average {load_average():.2f} (other work on the machine skews the figures)",
         flush=True,
     )
     try:

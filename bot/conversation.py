@@ -69,7 +69,7 @@ class Conversation:
                 stored = tx.stored_replies(inbound.sid) or []
                 log.info("repeat delivery of %s from %s", inbound.sid, phones.mask(address.number))
                 return Answer("repeat", tuple(stored), repeat=True)
-            person = tx.person(
+            person = tx.find_person(address.number, address.channel) or tx.person(
                 address.number,
                 address.channel,
                 timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
@@ -83,9 +83,7 @@ class Conversation:
             if throttled:
                 replies = ()
             tx.save_state(person, outcome.state, now)
-            tx.record_message(person.id, "in", outcome.intent, now, sid=inbound.sid)
-            for _ in replies:
-                tx.record_message(person.id, "out", outcome.intent, now)
+            tx.record_turn(person, outcome.intent, len(replies), now, sid=inbound.sid)
             for event in outcome.events:
                 tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
             if outcome.score is not None:

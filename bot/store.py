@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from collections.abc import Mapping
+import functools
 from contextlib import contextmanager
+from contextlib import nullcontext
+import threading
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import insert
@@ -27,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import models
+from bot.db import UTCDateTime
 from bot.db import session_factory
 from flows.model import State
 
@@ -45,13 +50,21 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
+        self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """One database transaction: committed if the block ends normally, rolled back
-        if it raises."""
-        with self._sessions.begin() as session:
-            yield Tx(session)
+        if it raises.
+
+        SQLite has one writer at a time. Threads of one process queue on a lock here,
+        in order, instead of sleeping in SQLite's busy handler (which backs off up to
+        100 ms and is what made the slow tail); other processes still wait on SQLite's
+        own lock.
+        """
+        with self._write_lock:
+            with self._sessions.begin() as session:
+                yield Tx(session)
 
 
 class Tx:
@@ -66,8 +79,12 @@ class Tx:
     def person(self, number: str, channel: str, *, timezone: str, now: datetime) -> models.Person:
         """The person for (number, channel), created with `timezone` if new.
 
-        Two requests creating the same person at once both get the one row.
+        Two requests creating the same person at once both get the one row. Most texts
+        come from people we know, so the common case is one SELECT.
         """
+        found = self.find_person(number, channel)
+        if found is not None:
+            return found
         _insert_ignore(
             self.session,
             models.Person.__table__,
@@ -87,11 +104,7 @@ class Tx:
 
     def find_person(self, number: str, channel: str) -> models.Person | None:
         """The person for (number, channel), or None; never creates one."""
-        return self.session.scalars(
-            select(models.Person).where(
-                models.Person.number == number, models.Person.channel == channel
-            )
-        ).one_or_none()
+        return self.session.scalars(_FIND_PERSON, {"number": number, "channel": channel}).one_or_none()
 
     def state_of(self, person: models.Person) -> State:
         """The person's conversation state, as the pure engine sees it."""
@@ -126,7 +139,6 @@ class Tx:
         person.daily_kinds = state.daily_kinds
         person.plan = _to_json(state.plan)
         person.updated_at = now
-        self.session.flush()
 
     def erase_person(self, person_id: int) -> None:
         """Delete the person and every row about them.
@@ -163,11 +175,7 @@ class Tx:
 
     def finish_message(self, sid: str, person_id: int | None, replies: list[str]) -> None:
         """Record who `sid` came from and what we answered, for repeats."""
-        self.session.execute(
-            update(models.ProcessedMessage)
-            .where(models.ProcessedMessage.message_sid == sid)
-            .values(person_id=person_id, replies=list(replies))
-        )
+        self.session.execute(_FINISH_MESSAGE, {"sid": sid, "person_id": person_id, "replies": list(replies)})
 
     def prune_processed(self, before: datetime) -> int:
         """Forget MessageSids received before `before`; returns how many."""
@@ -198,20 +206,19 @@ class Tx:
             )
         self.session.flush()
 
+    def record_turn(
+        self, person: models.Person, intent: str, replies: int, now: datetime, sid: str | None = None
+    ) -> None:
+        """One inbound text and its replies, by intent and time, in one INSERT; the
+        person's last_inbound_at rides on the turn's one UPDATE of their row."""
+        person.last_inbound_at = now
+        rows = [{"person_id": person.id, "direction": "in", "intent": intent, "at": now, "message_sid": sid}]
+        rows += [{"person_id": person.id, "direction": "out", "intent": intent, "at": now, "message_sid": None}] * replies
+        self.session.execute(_RECORD_EVENTS, rows)
+
     def inbound_count(self, person_id: int, since: datetime) -> int:
         """How many messages the person sent at or after `since` (the loop guard)."""
-        return int(
-            self.session.scalar(
-                select(func.count())
-                .select_from(models.MessageEvent)
-                .where(
-                    models.MessageEvent.person_id == person_id,
-                    models.MessageEvent.direction == "in",
-                    models.MessageEvent.at >= since,
-                )
-            )
-            or 0
-        )
+        return int(self.session.scalar(_INBOUND_COUNT, {"person_id": person_id, "since": since}) or 0)
 
     def record_consent(
         self, person_id: int, kind: str, keyword: str, channel: str, now: datetime
@@ -232,6 +239,28 @@ class Tx:
         self.session.flush()
 
 
+# The webhook's statements, built once: building a statement costs more than running it.
+_FIND_PERSON = select(models.Person).where(
+    models.Person.number == bindparam("number"), models.Person.channel == bindparam("channel")
+)
+_INBOUND_COUNT = (
+    select(func.count())
+    .select_from(models.MessageEvent)
+    .where(
+        models.MessageEvent.person_id == bindparam("person_id"),
+        models.MessageEvent.direction == "in",
+        models.MessageEvent.at >= bindparam("since", type_=UTCDateTime()),
+    )
+)
+_RECORD_EVENTS = insert(models.MessageEvent.__table__)
+_PROCESSED = models.ProcessedMessage.__table__
+_FINISH_MESSAGE = (   # a plain table UPDATE: no ORM bookkeeping on the hot path
+    update(_PROCESSED)
+    .where(_PROCESSED.c.message_sid == bindparam("sid"))
+    .values(person_id=bindparam("person_id"), replies=bindparam("replies", type_=models.Json))
+)
+
+
 def _insert_ignore(
     session: Session, table: Table, values: dict[str, Any], conflict: tuple[str, ...]
 ) -> bool:
@@ -245,19 +274,22 @@ def _insert_ignore(
     session.flush()
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        stmt = module.insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=list(conflict)
-        )
-        # Rowcount is only kept for UPDATE/DELETE unless asked for (psycopg drops it).
-        stmt = stmt.execution_options(preserve_rowcount=True)
-        return session.execute(stmt).rowcount == 1
+        return session.execute(_insert_ignore_statement(dialect, table, conflict), values).rowcount == 1
     try:  # pragma: no cover - other databases: a savepoint absorbs the duplicate
         with session.begin_nested():
             session.execute(insert(table).values(**values))
         return True
     except IntegrityError:  # pragma: no cover
         return False
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_ignore_statement(dialect: str, table: Table, conflict: tuple[str, ...]):
+    """INSERT ... ON CONFLICT DO NOTHING for `table`, built once per dialect and table."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+    # Rowcount is only kept for UPDATE/DELETE unless asked for (psycopg drops it).
+    return stmt.execution_options(preserve_rowcount=True)
 
 
 def _to_json(value: Any) -> Any:
