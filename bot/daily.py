@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import String, Text, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
@@ -36,18 +36,34 @@ def insert_new(session, rows: list[dict]) -> set[int]:
     """Insert outbox rows whose (person, kind, slot) is new; return the person ids written.
 
     ON CONFLICT DO NOTHING makes a second writer of the same slot a no-op: the unique
-    key, not the caller, guarantees one row per person, kind and slot.
+    key, not the caller, guarantees one row per person, kind and slot. On PostgreSQL the
+    rows go in as one array per column (INSERT ... SELECT FROM unnest), so a batch is one
+    statement with a handful of parameters rather than thousands for psycopg to parse.
     """
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(outbox)
-        .on_conflict_do_nothing(index_elements=["person_id", "kind", "slot"])
-        .returning(outbox.c.person_id)
-    )
-    return set(session.execute(statement, rows).scalars().all())
+    if dialect == "postgresql":
+        names = list(rows[0])
+        source = select(_unnest(outbox, {name: [row[name] for row in rows] for name in names}))
+        statement = postgresql.insert(outbox).from_select(names, source)
+        params = None
+    else:
+        statement, params = sqlite.insert(outbox), rows
+    statement = statement.on_conflict_do_nothing(index_elements=["person_id", "kind", "slot"]).returning(
+        outbox.c.person_id)
+    return set(session.execute(statement, params).scalars().all())
+
+
+def _unnest(table, columns: dict[str, list]):
+    """PostgreSQL: unnest(array, array, ...) AS (name, name, ...), one typed array per
+    column of `table` (text for strings, so the table's own length checks still apply)."""
+    arrays = []
+    for name, values in columns.items():
+        kind = table.c[name].type
+        kind = Text() if isinstance(kind, String) else kind
+        arrays.append(bindparam(f"{name}_values", values, type_=postgresql.ARRAY(kind)))
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
 
 
 @dataclass
@@ -106,6 +122,10 @@ class Daily:
         """
         report = EnqueueReport()
         after_id = 0
+        # Everyone with the same send time and zone shares their schedule, so each distinct
+        # (time, zone, planned slot) is worked out once per call, not once per person.
+        advances_for: dict[tuple[str, str], datetime] = {}
+        slots_for: dict[tuple[str, str, datetime], tuple[datetime | None, str | None]] = {}
         while True:
             with self.store.transaction() as tx:
                 session = tx.session
@@ -128,14 +148,24 @@ class Daily:
                 new_rows, advances = [], []
                 taken = self._quit_date_days(session, [row.id for row in rows])
                 for row in rows:
-                    at = parse_hhmm(row.daily_time)
-                    slot_at = schedule.latest_missed_slot(at, row.timezone, row.daily_next_at, now, self.settings.grace)
-                    advances.append({"pid": row.id, "next": schedule.advance(at, row.timezone, now), "cursor": row.daily_cursor})
+                    zone_key = (row.daily_time, row.timezone)
+                    next_at = advances_for.get(zone_key)
+                    if next_at is None:
+                        at = parse_hhmm(row.daily_time)
+                        next_at = advances_for[zone_key] = schedule.advance(at, row.timezone, now)
+                    planned_key = (row.daily_time, row.timezone, row.daily_next_at)
+                    found = slots_for.get(planned_key)
+                    if found is None:
+                        at = parse_hhmm(row.daily_time)
+                        slot_at = schedule.latest_missed_slot(at, row.timezone, row.daily_next_at, now, self.settings.grace)
+                        slot = None if slot_at is None else schedule.slot_key(schedule.local_date_of(slot_at, row.timezone))
+                        found = slots_for[planned_key] = (slot_at, slot)
+                    slot_at, slot = found
+                    advances.append({"pid": row.id, "next": next_at, "cursor": row.daily_cursor})
                     if slot_at is None:
                         report.skipped += 1
                         continue
                     _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
-                    slot = schedule.slot_key(schedule.local_date_of(slot_at, row.timezone))
                     if (row.id, slot) in taken:   # merged into that day's quit-date text
                         report.skipped += 1
                         continue
@@ -150,23 +180,42 @@ class Daily:
                     if advance["pid"] in written:
                         advance["cursor"] += 1
                 if advances:
-                    session.execute(
-                        update(people)
-                        .where(people.c.id == bindparam("pid"))
-                        .values(daily_next_at=bindparam("next"), daily_cursor=bindparam("cursor")),
-                        advances,
-                    )
+                    self._advance(session, advances)
             if len(rows) < BATCH:
                 return report
 
     @staticmethod
+    def _advance(session, advances: list[dict]) -> None:
+        """Set each person's next send time and cursor: one UPDATE ... FROM unnest() on
+        PostgreSQL (not one statement per person), an executemany on SQLite."""
+        if session.get_bind().dialect.name == "postgresql":
+            given = _unnest(people, {"id": [a["pid"] for a in advances],
+                                     "daily_next_at": [a["next"] for a in advances],
+                                     "daily_cursor": [a["cursor"] for a in advances]})
+            session.execute(
+                update(people).where(people.c.id == given.c.id)
+                .values(daily_next_at=given.c.daily_next_at, daily_cursor=given.c.daily_cursor)
+            )
+            return
+        session.execute(
+            update(people)
+            .where(people.c.id == bindparam("pid"))
+            .values(daily_next_at=bindparam("next"), daily_cursor=bindparam("cursor")),
+            advances,
+        )
+
+    @staticmethod
     def _quit_date_days(session, person_ids: list[int]) -> set[tuple[int, str]]:
-        """(person, local date) pairs that already have a quit-date text."""
+        """(person, local date) pairs that already have a quit-date text.
+
+        Asks by id range (two parameters, whatever the batch size) and keeps the ids asked for.
+        """
+        wanted = set(person_ids)
         found = session.execute(
             select(outbox.c.person_id, outbox.c.slot).where(
                 outbox.c.kind == "quit_date",
                 outbox.c.status != CANCELLED,
-                outbox.c.person_id.in_(person_ids),
+                outbox.c.person_id.between(min(wanted), max(wanted)),
             )
         )
-        return {(row.person_id, row.slot) for row in found}
+        return {(row.person_id, row.slot) for row in found if row.person_id in wanted}

@@ -15,12 +15,13 @@ was written cancels it.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, select, update
+from sqlalchemy import and_, bindparam, false, func, select, update
 
 from bot import models, phones
 from bot.settings import Settings
@@ -95,6 +96,10 @@ class Outbox:
         self.transport = transport
         self.concurrency = concurrency
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
+        # Sender threads live as long as the Outbox (made on first use), so each keeps its
+        # Twilio client and keep-alive connection from batch to batch and tick to tick.
+        self._senders: ThreadPoolExecutor | None = None
+        self._senders_lock = threading.Lock()
 
     # -- writing -------------------------------------------------------------------
 
@@ -190,31 +195,49 @@ class Outbox:
         return claimed
 
     def send_due(self, now: datetime) -> SendReport:
-        """Claim and send every due row, a batch at a time, until none is left."""
+        """Claim and send every due row, a batch at a time, until none is left.
+
+        A batch's claim is committed before any of its sends (at most once). Results are
+        recorded as they come in: whatever sends finished while the last results were
+        being written go in together, in one transaction, rather than one per text.
+        """
         report = SendReport()
         report.interrupted = self.recover_interrupted(now)
+        callback = self.settings.status_callback_url or (
+            f"{self.settings.public_base_url.rstrip('/')}/sms/status" if self.settings.public_base_url else None
+        )
         while True:
             batch = self.claim(now, self.settings.send_batch)
             if not batch:
                 return report
             report.claimed += len(batch)
-            to_send = []
+            cancelled, to_send = [], []
             for row in batch:
                 reason = self._skip_reason(row, now)
                 if reason:
-                    self._settle(row.id, status=CANCELLED, delivery_status=reason)
-                    report.cancelled += 1
+                    cancelled.append((row.id, {"status": CANCELLED, "delivery_status": reason}))
                 else:
                     to_send.append(row)
+            self._settle(cancelled)
+            report.cancelled += len(cancelled)
             if self.concurrency > 1 and len(to_send) > 1:
-                with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-                    outcomes = list(pool.map(lambda r: self._send_one(r, now), to_send))
+                pool = self._sender_pool()
+                rows_of = {pool.submit(self._send_one, row, callback): row for row in to_send}
+                waiting = set(rows_of)
+                while waiting:
+                    done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                    self._record([(rows_of[f], f.result()) for f in done], now, report)
             else:
-                outcomes = [self._send_one(r, now) for r in to_send]
-            for outcome in outcomes:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                for row in to_send:
+                    self._record([(row, self._send_one(row, callback))], now, report)
             if len(batch) < self.settings.send_batch:
                 return report
+
+    def _sender_pool(self) -> ThreadPoolExecutor:
+        with self._senders_lock:
+            if self._senders is None:
+                self._senders = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="steady-send")
+            return self._senders
 
     def _skip_reason(self, row: Claimed, now: datetime) -> str | None:
         if not row.reachable:
@@ -226,36 +249,56 @@ class Outbox:
             return "quiet_hours"
         return None
 
-    def _send_one(self, row: Claimed, now: datetime) -> str:
-        callback = self.settings.status_callback_url or (
-            f"{self.settings.public_base_url.rstrip('/')}/sms/status" if self.settings.public_base_url else None
-        )
+    def _send_one(self, row: Claimed, callback: str | None) -> SendResult:
         try:
-            result = self.transport.send(row.to, row.body, status_callback=callback)
+            return self.transport.send(row.to, row.body, status_callback=callback)
         except Exception:  # noqa: BLE001 - a transport bug must not kill the clock
             log.exception("transport raised for outbox row %s", row.id)
-            result = SendResult(ok=False, retryable=True)
-        return self._record(row, result, now)
+            return SendResult(ok=False, retryable=True)
 
-    def _record(self, row: Claimed, result: SendResult, now: datetime) -> str:
-        if result.ok:
-            self._settle(row.id, status=SENT, sent_at=now, provider_sid=result.sid, delivery_status=result.status)
-            return "sent"
-        if result.retryable and row.attempts < self.settings.max_attempts:
-            self._settle(row.id, status=PENDING, next_attempt_at=now + backoff(row.attempts),
-                         error_code=result.error_code)
-            return "retried"
-        self._settle(row.id, status=FAILED, error_code=result.error_code, delivery_status=result.status)
-        if result.opted_out:
-            self.mark_opted_out(row.person_id, now, keyword=str(result.error_code or 21610))
-        elif result.undeliverable:
-            self.mark_undeliverable(row.person_id)
-        log.warning("outbox row %s to %s failed (code %s)", row.id, phones.mask(row.to), result.error_code)
-        return "failed"
+    def _record(self, results: list[tuple[Claimed, SendResult]], now: datetime, report: SendReport) -> None:
+        """Settle these rows (sent, retried with backoff, failed) in one transaction, then
+        act on what Twilio said about a number."""
+        changes: list[tuple[int, dict]] = []
+        failures = []
+        for row, result in results:
+            if result.ok:
+                changes.append((row.id, {"status": SENT, "sent_at": now, "provider_sid": result.sid,
+                                         "delivery_status": result.status}))
+                report.sent += 1
+            elif result.retryable and row.attempts < self.settings.max_attempts:
+                changes.append((row.id, {"status": PENDING, "next_attempt_at": now + backoff(row.attempts),
+                                         "error_code": result.error_code}))
+                report.retried += 1
+            else:
+                changes.append((row.id, {"status": FAILED, "error_code": result.error_code,
+                                         "delivery_status": result.status}))
+                failures.append((row, result))
+                report.failed += 1
+        self._settle(changes)
+        for row, result in failures:
+            if result.opted_out:
+                self.mark_opted_out(row.person_id, now, keyword=str(result.error_code or 21610))
+            elif result.undeliverable:
+                self.mark_undeliverable(row.person_id)
+            log.warning("outbox row %s to %s failed (code %s)", row.id, phones.mask(row.to), result.error_code)
 
-    def _settle(self, row_id: int, **values) -> None:
+    def _settle(self, changes: list[tuple[int, dict]]) -> None:
+        """Write each row's new values: one transaction, one executemany per shape of change."""
+        if not changes:
+            return
+        shapes: dict[tuple[str, ...], list[dict]] = {}
+        for row_id, values in changes:
+            params = {"row_id": row_id}
+            params.update({f"new_{name}": value for name, value in values.items()})
+            shapes.setdefault(tuple(values), []).append(params)
         with self.store.transaction() as tx:
-            tx.session.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+            for names, params in shapes.items():
+                tx.session.execute(
+                    update(outbox).where(outbox.c.id == bindparam("row_id"))
+                    .values({name: bindparam(f"new_{name}") for name in names}),
+                    params,
+                )
 
     # -- what Twilio tells us ------------------------------------------------------
 
