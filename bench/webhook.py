@@ -552,9 +552,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=3000, help="measured requests per server (default 3000)")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests first (default 200)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, WEB_CONCURRENCY (default 2)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("STEADY_WEB_THREADS") or 4),
-                        help="threads per worker, STEADY_WEB_THREADS (default 4)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers, WEB_CONCURRENCY (default: bot/gunicorn_conf.py's, "
+                             "1 on SQLite, cores + 1 on PostgreSQL)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("STEADY_WEB_THREADS") or 1),
+                        help="threads per worker, STEADY_WEB_THREADS (default 1: sync workers)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("STEADY_TEST_POSTGRES_URL") or POSTGRES_DEFAULT_URL,
                         help=f"server for --database postgresql (default {POSTGRES_DEFAULT_URL})")
@@ -564,6 +566,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs, SQLite file)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
+    if args.workers is None:
+        args.workers = 1 if args.database == "sqlite" else (os.cpu_count() or 1) + 1
     for name in ("requests", "concurrency", "workers", "threads", "senders"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")

@@ -1,17 +1,20 @@
 """gunicorn settings for the web process (Procfile `web:`).
 
-Workers come from WEB_CONCURRENCY, the port from PORT (the Procfile binds it). The
-clock never runs inside these workers.
+Workers come from WEB_CONCURRENCY, threads from STEADY_WEB_THREADS, the port from PORT
+(the Procfile binds it). The clock never runs inside these workers.
+
+Defaults come from bench/webhook.py on a 2-core machine: one synchronous thread per
+worker gave the best tail latency (threads in one process mostly wait on the GIL and,
+with SQLite, on the single writer). SQLite runs one worker: it has one writer at a
+time, and a second process only adds lock waits. With PostgreSQL (DATABASE_URL set)
+the default is one worker per core plus one.
 """
 
 import os
 
-# SQLite has one writer at a time: a second worker process only adds lock waits, so the
-# embedded default runs one worker (its threads queue in order on bot.store's lock).
-# With PostgreSQL (DATABASE_URL set) the default is 2; WEB_CONCURRENCY always wins.
 _sqlite = not (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
-workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if _sqlite else 2))
-threads = int(os.environ.get("STEADY_WEB_THREADS") or 4)
+workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if _sqlite else (os.cpu_count() or 1) + 1))
+threads = int(os.environ.get("STEADY_WEB_THREADS") or 1)
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = 30
 graceful_timeout = 20

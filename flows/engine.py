@@ -112,7 +112,7 @@ def _decide(text: str, state: State, ctx: Context) -> Outcome:
             leave = intents.PLAN
         if leave is None:
             return _plan_turn(plan.step(state, text, ctx))
-        return _keyword(leave, state, ctx)
+        return _keyword(leave, state, ctx, text)
 
     score = _checkin_score(state, text)
     if score is not None:
@@ -128,7 +128,7 @@ def _decide(text: str, state: State, ctx: Context) -> Outcome:
     if intent is None:
         menu = normalize(text) in MENU_WORDS
         return Outcome(intents.FALLBACK, (ctx.text("menu" if menu else "fallback"),), state)
-    return _keyword(intent, state, ctx)
+    return _keyword(intent, state, ctx, text)
 
 
 def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
@@ -154,7 +154,7 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
     return Outcome(intents.HELP, (ctx.text("help"),), state)
 
 
-def _keyword(intent: str, state: State, ctx: Context) -> Outcome:
+def _keyword(intent: str, state: State, ctx: Context, text: str = "") -> Outcome:
     # Choosing anything else closes an open flow (the PLAN draft is dropped; the
     # saved plan stays). PLAN itself resumes it.
     if intent != intents.PLAN and plan.is_open(state, ctx.now):
@@ -167,18 +167,24 @@ def _keyword(intent: str, state: State, ctx: Context) -> Outcome:
         return Outcome(intents.FALLBACK, (ctx.text("menu"),), state)
     if intent == intents.DAILY_ON:
         new = replace(state, daily_enabled=True)
-        events = () if state.daily_enabled else (Event("daily_on", "DAILY"),)
+        events = () if state.daily_enabled else (Event("daily_on", _consent_keyword(text, "daily")),)
         reply = ctx.text("daily_on", time=_label(new.daily_time), zone=zone_label(new.timezone))
         return Outcome(intents.DAILY_ON, (reply,), new, events=events)
     if intent == intents.DAILY_OFF:
         new = replace(state, daily_enabled=False)
-        events = (Event("daily_off", "DAILY OFF"),) if state.daily_enabled else ()
+        events = (Event("daily_off", _consent_keyword(text, "daily off")),) if state.daily_enabled else ()
         return Outcome(intents.DAILY_OFF, (ctx.text("daily_off"),), new, events=events)
     reply = ctx.text(REPLY_FOR[intent])
     if intent == intents.CRAVING:
         followup = FollowUp(CRAVING_FOLLOWUP, ctx.now + ctx.craving_followup_after, ctx.text("craving_followup"))
         return Outcome(intent, (reply,), state, followups=(followup,))
     return Outcome(intent, (reply,), state)
+
+
+def _consent_keyword(text: str, keyword: str) -> str:
+    """What the consent record says was texted: the keyword itself, or "phrase" for
+    plain words ("text me every day"). Never the text."""
+    return keyword.upper() if normalize(text) == keyword else "phrase"
 
 
 def _plan_turn(result: plan.PlanTurn, intent: str = intents.PLAN) -> Outcome:
@@ -192,7 +198,7 @@ def _setting(text: str, state: State, ctx: Context) -> Outcome | None:
     kinds = parse_kinds(text)
     if kinds is not None:
         if not state.daily_enabled:   # "daily encouragement please": an opt-in with a choice
-            return _keyword(intents.DAILY_ON, replace(state, daily_kinds=kinds), ctx)
+            return _keyword(intents.DAILY_ON, replace(state, daily_kinds=kinds), ctx, text)
         new = replace(state, daily_kinds=kinds)
         return Outcome(intents.DAILY_KINDS, (ctx.text("daily_kinds_set", kinds=KIND_LABELS[kinds]),), new)
     if is_time_request(text):

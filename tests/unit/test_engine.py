@@ -136,6 +136,12 @@ def test_daily_on_confirms_as_ctia_requires_and_records_consent():
         assert part in reply
 
 
+@pytest.mark.parametrize(("text", "keyword"), [("DAILY", "DAILY"), ("daily", "DAILY"), ("text me every day", "phrase")])
+def test_the_daily_consent_record_names_the_keyword_or_says_phrase(text, keyword):
+    (event,) = turn(text).events
+    assert (event.kind, event.keyword) == ("daily_on", keyword)
+
+
 def test_daily_off_pauses_without_opting_out():
     outcome = turn("DAILY OFF", State(daily_enabled=True))
     assert not outcome.state.daily_enabled and not outcome.state.opted_out
