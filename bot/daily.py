@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import String, Text, bindparam, func, select, update
+from sqlalchemy import String, Text, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
@@ -30,6 +30,31 @@ def parse_hhmm(hhmm: str) -> time:
 
 def next_daily_at(state: State, now: datetime) -> datetime:
     return schedule.next_send_at(parse_hhmm(state.daily_time), state.timezone, now)
+
+
+def due_batches(store: Store, columns, condition, size: int):
+    """(session, rows) for the people matching `condition`, `size` at a time, each batch in
+    a transaction of its own that commits when the caller asks for the next one.
+
+    Keyset pages by id, so memory stays flat however many people are due and a crash
+    loses at most the batch in hand (its rows are written again next tick: the outbox's
+    unique key keeps that from sending twice).
+    """
+    after_id = 0
+    while True:
+        with store.transaction() as tx:
+            rows = tx.session.execute(
+                select(people.c.id, *columns)
+                .where(condition, people.c.id > after_id)
+                .order_by(people.c.id)
+                .limit(size)
+            ).all()
+            if not rows:
+                return
+            yield tx.session, rows
+        if len(rows) < size:
+            return
+        after_id = rows[-1].id
 
 
 def insert_new(session, rows: list[dict]) -> set[int]:
@@ -121,68 +146,52 @@ class Daily:
         downtime only the latest missed slot is written, and only within the grace period.
         """
         report = EnqueueReport()
-        after_id = 0
         # Everyone with the same send time and zone shares their schedule, so each distinct
         # (time, zone, planned slot) is worked out once per call, not once per person.
         advances_for: dict[tuple[str, str], datetime] = {}
         slots_for: dict[tuple[str, str, datetime], tuple[datetime | None, str | None]] = {}
-        while True:
-            with self.store.transaction() as tx:
-                session = tx.session
-                rows = session.execute(
-                    select(people.c.id, people.c.timezone, people.c.daily_time, people.c.daily_kinds,
-                           people.c.daily_cursor, people.c.daily_next_at)
-                    .where(
-                        people.c.daily_enabled.is_(True),
-                        REACHABLE,
-                        people.c.daily_next_at <= now,
-                        people.c.id > after_id,
-                    )
-                    .order_by(people.c.id)
-                    .limit(BATCH)
-                ).all()
-                if not rows:
-                    return report
-                after_id = rows[-1].id
-                report.due += len(rows)
-                new_rows, advances = [], []
-                taken = self._quit_date_days(session, [row.id for row in rows])
-                for row in rows:
-                    zone_key = (row.daily_time, row.timezone)
-                    next_at = advances_for.get(zone_key)
-                    if next_at is None:
-                        at = parse_hhmm(row.daily_time)
-                        next_at = advances_for[zone_key] = schedule.advance(at, row.timezone, now)
-                    planned_key = (row.daily_time, row.timezone, row.daily_next_at)
-                    found = slots_for.get(planned_key)
-                    if found is None:
-                        at = parse_hhmm(row.daily_time)
-                        slot_at = schedule.latest_missed_slot(at, row.timezone, row.daily_next_at, now, self.settings.grace)
-                        slot = None if slot_at is None else schedule.slot_key(schedule.local_date_of(slot_at, row.timezone))
-                        found = slots_for[planned_key] = (slot_at, slot)
-                    slot_at, slot = found
-                    advances.append({"pid": row.id, "next": next_at, "cursor": row.daily_cursor})
-                    if slot_at is None:
-                        report.skipped += 1
-                        continue
-                    _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
-                    if (row.id, slot) in taken:   # merged into that day's quit-date text
-                        report.skipped += 1
-                        continue
-                    new_rows.append({
-                        "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
-                        "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,
-                    })
-                written = insert_new(session, new_rows)
-                report.enqueued += len(written)
-                report.skipped += len(new_rows) - len(written)
-                for advance in advances:
-                    if advance["pid"] in written:
-                        advance["cursor"] += 1
-                if advances:
-                    self._advance(session, advances)
-            if len(rows) < BATCH:
-                return report
+        columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
+                   people.c.daily_next_at)
+        due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
+        for session, rows in due_batches(self.store, columns, due, BATCH):
+            report.due += len(rows)
+            new_rows, advances = [], []
+            taken = self._quit_date_days(session, [row.id for row in rows])
+            for row in rows:
+                zone_key = (row.daily_time, row.timezone)
+                next_at = advances_for.get(zone_key)
+                if next_at is None:
+                    at = parse_hhmm(row.daily_time)
+                    next_at = advances_for[zone_key] = schedule.advance(at, row.timezone, now)
+                planned_key = (row.daily_time, row.timezone, row.daily_next_at)
+                found = slots_for.get(planned_key)
+                if found is None:
+                    at = parse_hhmm(row.daily_time)
+                    slot_at = schedule.latest_missed_slot(at, row.timezone, row.daily_next_at, now, self.settings.grace)
+                    slot = None if slot_at is None else schedule.slot_key(schedule.local_date_of(slot_at, row.timezone))
+                    found = slots_for[planned_key] = (slot_at, slot)
+                slot_at, slot = found
+                advances.append({"pid": row.id, "next": next_at, "cursor": row.daily_cursor})
+                if slot_at is None:
+                    report.skipped += 1
+                    continue
+                if (row.id, slot) in taken:   # merged into that day's quit-date text
+                    report.skipped += 1
+                    continue
+                _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
+                new_rows.append({
+                    "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
+                    "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,
+                })
+            written = insert_new(session, new_rows)
+            report.enqueued += len(written)
+            report.skipped += len(new_rows) - len(written)
+            for advance in advances:
+                if advance["pid"] in written:
+                    advance["cursor"] += 1
+            if advances:
+                self._advance(session, advances)
+        return report
 
     @staticmethod
     def _advance(session, advances: list[dict]) -> None:

@@ -9,9 +9,9 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, update
 
-from bot.daily import DAILY, EnqueueReport, insert_new, parse_hhmm
+from bot.daily import DAILY, EnqueueReport, due_batches, insert_new, parse_hhmm
 from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
 from bot.settings import Settings
 from bot.store import Store
@@ -93,63 +93,51 @@ class QuitDates:
     def enqueue_due(self, now: datetime) -> EnqueueReport:
         """One row per due person and program day; the day's daily text makes way for it."""
         report = EnqueueReport()
-        after_id = 0
-        while True:
-            with self.store.transaction() as tx:
-                session = tx.session
-                rows = session.execute(
-                    select(people.c.id, people.c.timezone, people.c.daily_time, people.c.plan,
-                           people.c.flow, people.c.plan_next_at)
-                    .where(people.c.plan_next_at <= now, REACHABLE, people.c.id > after_id)
-                    .order_by(people.c.id)
-                    .limit(BATCH)
-                ).all()
-                if not rows:
-                    return report
-                after_id = rows[-1].id
-                report.due += len(rows)
-                new_rows, advances, checkins = [], [], []
-                for row in rows:
-                    planned = row.plan_next_at
-                    day = schedule.local_date_of(planned, row.timezone)
-                    advances.append({
-                        "pid": row.id,
-                        "next": next_plan_at(row.plan, row.daily_time, row.timezone, now, after_day=day),
-                    })
-                    quit_date = _quit_date(row.plan)
-                    offset = (day - quit_date).days if quit_date else None
-                    if offset not in quitdays.OFFSETS or now - planned > self.settings.grace:
-                        report.skipped += 1
-                        continue
-                    body = ensure_helpline(quitdays.compose(offset, row.plan, self.content), self.content.helpline)
-                    slot = schedule.slot_key(day)
-                    new_rows.append({
-                        "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,
-                        "due_at": planned, "next_attempt_at": planned, "attempts": 0, "created_at": now,
-                    })
-                    if quitdays.is_checkin(offset) and not (row.flow and row.flow.get("name") == "plan"):
-                        checkins.append({"pid": row.id, "flow": {
-                            "name": engine.CHECKIN_FLOW, "asked_at": planned.isoformat(), "offset": offset}})
-                written = insert_new(session, new_rows)
-                report.enqueued += len(written)
-                report.skipped += len(new_rows) - len(written)
-                for new_row in new_rows:      # merged: the quit-date text replaces that day's daily text
-                    if new_row["person_id"] in written:
-                        session.execute(
-                            update(outbox)
-                            .where(outbox.c.person_id == new_row["person_id"], outbox.c.kind == DAILY,
-                                   outbox.c.slot == new_row["slot"], outbox.c.status == PENDING)
-                            .values(status=CANCELLED, delivery_status="merged")
-                        )
-                session.execute(
-                    update(people).where(people.c.id == bindparam("pid")).values(plan_next_at=bindparam("next")),
-                    advances,
-                )
-                waiting = [c for c in checkins if c["pid"] in written]
-                if waiting:
+        columns = (people.c.timezone, people.c.daily_time, people.c.plan, people.c.flow, people.c.plan_next_at)
+        due = and_(people.c.plan_next_at <= now, REACHABLE)
+        for session, rows in due_batches(self.store, columns, due, BATCH):
+            report.due += len(rows)
+            new_rows, advances, checkins = [], [], []
+            for row in rows:
+                planned = row.plan_next_at
+                day = schedule.local_date_of(planned, row.timezone)
+                advances.append({
+                    "pid": row.id,
+                    "next": next_plan_at(row.plan, row.daily_time, row.timezone, now, after_day=day),
+                })
+                quit_date = _quit_date(row.plan)
+                offset = (day - quit_date).days if quit_date else None
+                if offset not in quitdays.OFFSETS or now - planned > self.settings.grace:
+                    report.skipped += 1
+                    continue
+                body = ensure_helpline(quitdays.compose(offset, row.plan, self.content), self.content.helpline)
+                slot = schedule.slot_key(day)
+                new_rows.append({
+                    "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,
+                    "due_at": planned, "next_attempt_at": planned, "attempts": 0, "created_at": now,
+                })
+                if quitdays.is_checkin(offset) and not (row.flow and row.flow.get("name") == "plan"):
+                    checkins.append({"pid": row.id, "flow": {
+                        "name": engine.CHECKIN_FLOW, "asked_at": planned.isoformat(), "offset": offset}})
+            written = insert_new(session, new_rows)
+            report.enqueued += len(written)
+            report.skipped += len(new_rows) - len(written)
+            for new_row in new_rows:      # merged: the quit-date text replaces that day's daily text
+                if new_row["person_id"] in written:
                     session.execute(
-                        update(people).where(people.c.id == bindparam("pid")).values(flow=bindparam("flow")),
-                        waiting,
+                        update(outbox)
+                        .where(outbox.c.person_id == new_row["person_id"], outbox.c.kind == DAILY,
+                               outbox.c.slot == new_row["slot"], outbox.c.status == PENDING)
+                        .values(status=CANCELLED, delivery_status="merged")
                     )
-            if len(rows) < BATCH:
-                return report
+            session.execute(
+                update(people).where(people.c.id == bindparam("pid")).values(plan_next_at=bindparam("next")),
+                advances,
+            )
+            waiting = [c for c in checkins if c["pid"] in written]
+            if waiting:
+                session.execute(
+                    update(people).where(people.c.id == bindparam("pid")).values(flow=bindparam("flow")),
+                    waiting,
+                )
+        return report
