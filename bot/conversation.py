@@ -22,6 +22,10 @@ from flows.schedule import QuietHours
 
 log = logging.getLogger(__name__)
 
+# The loop guard never holds these back: a crisis reply, and the one opt-out
+# confirmation carriers require (after it Steady is silent anyway, so it cannot loop).
+UNTHROTTLED = frozenset({intents.CRISIS, intents.STOP})
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -79,7 +83,7 @@ class Conversation:
             state = tx.state_of(person)
             outcome = engine.turn(inbound.body, state, self.context(now))
             replies = outcome.replies
-            throttled = recent >= self.settings.loop_limit and outcome.intent != intents.CRISIS
+            throttled = recent >= self.settings.loop_limit and outcome.intent not in UNTHROTTLED
             if throttled:
                 replies = ()
             tx.save_state(person, outcome.state, now)

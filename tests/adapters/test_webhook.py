@@ -162,6 +162,15 @@ def test_a_flooding_number_stops_getting_replies_but_crisis_still_answers(app, c
     assert count(app, models.MessageEvent, direction="in") == 26
 
 
+def test_a_flooding_number_still_gets_its_stop_confirmation(app, client):
+    sender = "+14155550198"
+    for i in range(22):
+        text(client, f"hello {i}", sender=sender)
+    _, stop = text(client, "STOP", sender=sender)
+    assert len(stop) == 1 and "START" in stop[0]
+    assert text(client, "hello", sender=sender)[1] == []
+
+
 @pytest.mark.parametrize(
     "body",
     ["", "   ", "\t\n", "x" * 1700, "hello\x00\x07world", "\U0001F600\U0001F525", "'; DROP TABLE people; --",
