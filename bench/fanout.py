@@ -223,6 +223,20 @@ def maxrss_mb() -> float:
     return peak / MB if platform.system() == "Darwin" else peak / 1024
 
 
+def measured(work, trace: bool):
+    """(result, seconds, tracemalloc peak in MB or None, ru_maxrss rise in MB) of work()."""
+    rss_before = maxrss_mb()
+    if trace:
+        tracemalloc.start()
+    began = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1] / MB if trace else None
+    if trace:
+        tracemalloc.stop()
+    return result, seconds, peak, maxrss_mb() - rss_before
+
+
 @dataclass
 class Pass:
     enqueue_s: float
@@ -259,16 +273,7 @@ def one_pass(kind: str, subscribers: int, send_limit: int, concurrency: int, lat
             try:
                 insert_people(engine, subscribers)
 
-                rss_before = maxrss_mb()
-                if trace:
-                    tracemalloc.start()
-                began = time.perf_counter()
-                written = steady.daily.enqueue_due(NOW)
-                enqueue_s = time.perf_counter() - began
-                enqueue_peak = tracemalloc.get_traced_memory()[1] / MB if trace else None
-                enqueue_rss = maxrss_mb() - rss_before
-                if trace:
-                    tracemalloc.stop()
+                written, enqueue_s, enqueue_peak, enqueue_rss = measured(lambda: steady.daily.enqueue_due(NOW), trace)
                 if (written.due, written.enqueued) != (subscribers, subscribers):
                     raise RuntimeError(f"enqueue wrote {written.enqueued} of {subscribers} (due {written.due})")
                 if status_counts(engine) != {"pending": subscribers}:
@@ -276,16 +281,7 @@ def one_pass(kind: str, subscribers: int, send_limit: int, concurrency: int, lat
 
                 if send_limit < subscribers:
                     hold_back_all_but(engine, send_limit)
-                rss_before = maxrss_mb()
-                if trace:
-                    tracemalloc.start()
-                began = time.perf_counter()
-                report = steady.outbox.send_due(NOW)
-                send_s = time.perf_counter() - began
-                send_peak = tracemalloc.get_traced_memory()[1] / MB if trace else None
-                send_rss = maxrss_mb() - rss_before
-                if trace:
-                    tracemalloc.stop()
+                report, send_s, send_peak, send_rss = measured(lambda: steady.outbox.send_due(NOW), trace)
                 check_sent(report, status_counts(engine), fake.count(), subscribers, send_limit)
             finally:
                 close = getattr(steady.transport, "close", None)

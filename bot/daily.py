@@ -98,12 +98,18 @@ class EnqueueReport:
     skipped: int = 0       # missed slots older than the grace period, or already written
 
 
-class Daily:
+class Writer:
+    """What a writer of scheduled texts works with (Daily here, QuitDates in bot.quitdates):
+    each keeps a person's schedule in line after a turn and writes due rows on a tick."""
+
     def __init__(self, store: Store, content: Content, settings: Settings, outbox_: Outbox):
         self.store = store
         self.content = content
         self.settings = settings
         self.outbox = outbox_
+
+
+class Daily(Writer):
 
     # -- inside an inbound turn's transaction ---------------------------------------
 

@@ -11,12 +11,9 @@ from typing import Any, Mapping
 
 from sqlalchemy import and_, bindparam, update
 
-from bot.daily import DAILY, EnqueueReport, due_batches, insert_new, parse_hhmm
-from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
-from bot.settings import Settings
-from bot.store import Store
+from bot.daily import DAILY, EnqueueReport, Writer, due_batches, insert_new, parse_hhmm
+from bot.outbox import CANCELLED, PENDING, REACHABLE, outbox, people
 from flows import engine, quitdays, schedule
-from flows.content import Content
 from flows.helpline import ensure_helpline
 from flows.model import State
 from flows.zones import load_zone
@@ -64,12 +61,7 @@ def next_plan_at(plan: Mapping[str, Any] | None, daily_time: str, zone: str, now
         after = True
 
 
-class QuitDates:
-    def __init__(self, store: Store, content: Content, settings: Settings, outbox_: Outbox):
-        self.store = store
-        self.content = content
-        self.settings = settings
-        self.outbox = outbox_
+class QuitDates(Writer):
 
     def after_turn(self, tx, person, old: State, outcome, now: datetime) -> None:
         """Keep plan_next_at in line with the plan, the send time, the zone and consent."""
