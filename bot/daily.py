@@ -20,6 +20,7 @@ from flows.model import Outcome, State
 log = logging.getLogger(__name__)
 
 DAILY = "daily"
+QUIT_DATE = "quit_date"   # written by bot.quitdates; a daily text makes way for it
 BATCH = 2000
 
 
@@ -228,7 +229,7 @@ class Daily(Writer):
         wanted = set(person_ids)
         found = session.execute(
             select(outbox.c.person_id, outbox.c.slot).where(
-                outbox.c.kind == "quit_date",
+                outbox.c.kind == QUIT_DATE,
                 outbox.c.status != CANCELLED,
                 outbox.c.person_id.between(min(wanted), max(wanted)),
             )

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import and_, bindparam, update
 
-from bot.daily import DAILY, EnqueueReport, Writer, due_batches, insert_new, parse_hhmm
+from bot.daily import DAILY, QUIT_DATE, EnqueueReport, Writer, due_batches, insert_new, parse_hhmm
 from bot.outbox import CANCELLED, PENDING, REACHABLE, outbox, people
 from flows import engine, quitdays, schedule
 from flows.helpline import ensure_helpline
@@ -20,7 +20,6 @@ from flows.zones import load_zone
 
 log = logging.getLogger(__name__)
 
-QUIT_DATE = "quit_date"
 BATCH = 1000
 
 

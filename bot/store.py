@@ -186,26 +186,6 @@ class Tx:
 
     # Records (never a message body) ---------------------------------------
 
-    def record_message(
-        self, person_id: int, direction: str, intent: str, now: datetime, sid: str | None = None
-    ) -> None:
-        """Log one message in or out by intent and time; an inbound one also sets
-        the person's last_inbound_at."""
-        if direction not in ("in", "out"):
-            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
-        self.session.add(
-            models.MessageEvent(
-                person_id=person_id, direction=direction, intent=intent, at=now, message_sid=sid
-            )
-        )
-        if direction == "in":
-            self.session.execute(
-                update(models.Person)
-                .where(models.Person.id == person_id)
-                .values(last_inbound_at=now)
-            )
-        self.session.flush()
-
     def record_turn(
         self, person: models.Person, intent: str, replies: int, now: datetime, sid: str | None = None
     ) -> None:

@@ -192,30 +192,34 @@ def test_inbound_count_counts_only_inbound_messages_in_the_window(
 ):
     me, them = _person_id(store), _person_id(store, OTHER)
     with store.transaction() as tx:
-        for minutes in (10, 5, 1):
-            tx.record_message(me, "in", "other", NOW - timedelta(minutes=minutes), f"SM{minutes}")
-        tx.record_message(me, "out", "reply", NOW - timedelta(minutes=1))
-        tx.record_message(them, "in", "other", NOW - timedelta(minutes=1))
+        mine, theirs = tx.session.get(models.Person, me), tx.session.get(models.Person, them)
+        for minutes in (10, 5, 1):   # the last one was answered twice: outbound events too
+            tx.record_turn(mine, "other", 2 if minutes == 1 else 0, NOW - timedelta(minutes=minutes), f"SM{minutes}")
+        tx.record_turn(theirs, "other", 0, NOW - timedelta(minutes=1))
     with store.transaction() as tx:
         assert tx.inbound_count(me, NOW - timedelta(minutes=since_minutes_ago)) == expected
 
 
-def test_an_inbound_message_sets_last_inbound_at(store):
+def test_a_turn_records_one_inbound_and_one_outbound_event_per_reply(store):
     person_id = _person_id(store)
     with store.transaction() as tx:
-        tx.record_message(person_id, "out", "reply", NOW)
+        tx.record_turn(tx.session.get(models.Person, person_id), "craving", 2, NOW, "SM1")
+    with store.transaction() as tx:
+        events = tx.session.execute(
+            select(models.MessageEvent.direction, models.MessageEvent.intent, models.MessageEvent.message_sid)
+            .order_by(models.MessageEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [("in", "craving", "SM1"), ("out", "craving", None), ("out", "craving", None)]
+
+
+def test_a_turn_sets_last_inbound_at(store):
+    person_id = _person_id(store)
+    with store.transaction() as tx:
         assert tx.session.get(models.Person, person_id).last_inbound_at is None
-        tx.record_message(person_id, "in", "help", NOW + timedelta(minutes=1))
+        tx.record_turn(tx.session.get(models.Person, person_id), "help", 1, NOW + timedelta(minutes=1))
     with store.transaction() as tx:
         person = tx.session.get(models.Person, person_id)
         assert person.last_inbound_at == NOW + timedelta(minutes=1)
-
-
-def test_record_message_refuses_an_unknown_direction(store):
-    person_id = _person_id(store)
-    with store.transaction() as tx:
-        with pytest.raises(ValueError, match="direction"):
-            tx.record_message(person_id, "sideways", "other", NOW)
 
 
 def test_consent_is_recorded_with_keyword_channel_and_time(store):
@@ -298,7 +302,7 @@ def _fill_every_table(store: Store, number: str, sid: str) -> int:
         person = tx.person(number, "sms", timezone=TZ, now=NOW)
         tx.claim_message(sid, NOW)
         tx.finish_message(sid, person.id, ["reply"])
-        tx.record_message(person.id, "in", "other", NOW, sid)
+        tx.record_turn(person, "other", 0, NOW, sid)
         tx.record_consent(person.id, "opt_in", "START", "sms", NOW)
         tx.session.add(_outbox_row(person.id, "2026-11-24"))
         tx.record_checkin(person.id, 4, NOW)
