@@ -22,6 +22,7 @@ from bot.store import Store
 from bot.transport import Transport, build_transport
 from flows.content import Content
 from flows.matcher import Matcher
+from flows.understand import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Steady:
     settings: Settings
     content: Content
     matcher: Matcher
+    understanding: Understanding
     store: Store
     transport: Transport
     outbox: Outbox
@@ -49,8 +51,12 @@ class Steady:
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
     """Load content (fail fast), open the database, build the services."""
+    from bot.understanding import models_for
+
     loaded = content_package.load()
     matcher = Matcher(loaded.keywords)
+    cache = settings.model_cache or os.path.join(settings.instance_path, "models")
+    understanding = Understanding(models_for(loaded.examples, cache), matcher)
     url = db.normalize_url(settings.database_url, settings.instance_path)
     if migrate:
         db.upgrade(url)
@@ -65,8 +71,9 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     outbox = Outbox(store, settings, transport, concurrency=settings.send_concurrency)
     daily = Daily(store, loaded, settings, outbox)
     quit_dates = QuitDates(store, loaded, settings, outbox)
-    conversation = Conversation(store, loaded, matcher, settings, schedules=(daily, quit_dates))
-    return Steady(settings, loaded, matcher, store, transport, outbox, daily, quit_dates, conversation)
+    conversation = Conversation(store, loaded, matcher, settings, schedules=(daily, quit_dates),
+                                understanding=understanding)
+    return Steady(settings, loaded, matcher, understanding, store, transport, outbox, daily, quit_dates, conversation)
 
 
 def create_app(settings: Settings | None = None, *, transport: Transport | None = None, migrate: bool = False) -> Flask:

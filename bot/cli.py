@@ -140,6 +140,81 @@ def content_check(quiet: bool) -> None:
         sys.exit(1)
 
 
+@main.command(name="explain")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def explain_command(text: str, as_json: bool) -> None:
+    """Show how Steady reads TEXT: intent, crisis kind, scores, rule and closest examples.
+
+    For operators and content authors. Printed here only, never logged.
+    """
+    import content as content_package
+    from bot.explain import explain, lines
+    from flows.content import ContentError
+    from flows.matcher import Matcher
+
+    try:
+        loaded = content_package.load()
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = explain(text, loaded, Matcher(loaded.keywords))
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo("\n".join(lines(result)))
+
+
+@main.command(name="eval")
+@click.option("--folds", type=int, default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--heldout", "heldout", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Also read this held-out file (a YAML list of text/label/category) with a model trained on everything.")
+@click.option("--misses", type=int, default=0, help="List this many missed crises and false alarms.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of the figures.")
+@click.option("--no-floors", is_flag=True, help="Report only; don't fail under the floors.")
+def eval_command(folds: int, heldout: str | None, misses: int, as_json: bool, no_floors: bool) -> None:
+    """Cross-validate understanding on content/examples/ and print the figures.
+
+    Fails (exit 1) under the floors CI enforces (bot/evaluation.py FLOORS) and prints
+    how far the figures are from the goals (GOALS: crisis recall 0.99, crisis precision
+    0.90, intent accuracy 0.95).
+    """
+    import content as content_package
+    from bot.evaluation import cross_validate, evaluate_on, load_heldout
+    from flows.content import ContentError
+    from flows.matcher import Matcher
+
+    if folds < 2:
+        raise click.ClickException("--folds must be at least 2")
+    try:
+        loaded = content_package.load()
+        held = load_heldout(heldout) if heldout else None
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    matcher = Matcher(loaded.keywords)
+    report = cross_validate(loaded.examples, matcher, folds=folds)
+    figures = {"cross_validation": report.summary()}
+    held_report = evaluate_on(loaded.examples, matcher, held) if held is not None else None
+    if held_report is not None:
+        figures["heldout"] = held_report.summary()
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        click.echo(f"{folds}-fold cross-validation on {len(report.predictions)} texts "
+                   f"(+{len(report.topics)} crisis-mode and {len(report.answers)} check-in texts):")
+        click.echo("\n".join(report.lines(misses)))
+        if held_report is not None:
+            click.echo(f"\nheld-out file {heldout} ({len(held_report.predictions)} texts, never trained on):")
+            click.echo("\n".join(held_report.lines(misses)))
+    if not as_json:
+        for gap in report.gaps():
+            click.echo(f"short of the goal: {gap}")
+    failures = report.failures()
+    if failures and not no_floors:
+        for failure in failures:
+            click.echo(f"below the floor: {failure}", err=True)
+        sys.exit(1)
+
+
 @main.group(name="db")
 def db_group() -> None:
     """The database."""

@@ -19,6 +19,7 @@ from flows.context import Context
 from flows.content import Content
 from flows.matcher import Matcher
 from flows.schedule import QuietHours
+from flows.understand import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,12 @@ class Answer:
 class Conversation:
     """Wires the pure engine to storage. Built once per app, shared by requests."""
 
-    def __init__(self, store: Store, content: Content, matcher: Matcher, settings: Settings, schedules=()):
+    def __init__(self, store: Store, content: Content, matcher: Matcher, settings: Settings, schedules=(),
+                 *, understanding: Understanding):
         self.store = store
         self.content = content
         self.matcher = matcher
+        self.understanding = understanding
         self.settings = settings
         self.schedules = tuple(schedules)   # Daily, QuitDates: keep scheduled texts in line with the turn
 
@@ -62,6 +65,8 @@ class Conversation:
             support=self.settings.support_contact,
             craving_followup_after=self.settings.craving_followup_after,
             quiet=QuietHours(self.settings.quiet_start, self.settings.quiet_end),
+            understanding=self.understanding,
+            crisis_window=self.settings.crisis_window,
         )
 
     def handle(self, inbound: Inbound) -> Answer:

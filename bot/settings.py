@@ -64,6 +64,7 @@ class Settings:
 
     database_url: str | None = None
     instance_path: str = "instance"           # the SQLite file lives here; made absolute in from_env
+    model_cache: str | None = None            # trained models cached here; None: instance_path/models
     program_name: str = "Steady"
     support_contact: str = "ask the staff who gave you this number"
     default_timezone: str = "America/New_York"
@@ -88,6 +89,7 @@ class Settings:
     default_send_time: time = time(9, 0)
     grace: timedelta = timedelta(hours=2)
     craving_followup_after: timedelta = timedelta(minutes=15)
+    crisis_window: timedelta = timedelta(minutes=30)
     send_batch: int = 200
     send_concurrency: int = 8                 # parallel Twilio requests per sender
     max_attempts: int = 6
@@ -125,6 +127,7 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             instance_path=os.path.abspath(env.get("STEADY_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")),
+            model_cache=env.get("STEADY_MODEL_CACHE") or None,
             program_name=env.get("STEADY_PROGRAM_NAME") or cls.program_name,
             support_contact=env.get("STEADY_SUPPORT_CONTACT") or cls.support_contact,
             default_timezone=env.get("STEADY_DEFAULT_TIMEZONE") or cls.default_timezone,
@@ -146,6 +149,7 @@ class Settings:
             default_send_time=_hhmm(env, "STEADY_DEFAULT_SEND_TIME", time(9, 0)),
             grace=timedelta(minutes=_int(env, "STEADY_GRACE_MINUTES", 120, minimum=1)),
             craving_followup_after=timedelta(minutes=_int(env, "STEADY_CRAVING_FOLLOWUP_MINUTES", 15, minimum=1)),
+            crisis_window=timedelta(minutes=_int(env, "STEADY_CRISIS_MINUTES", 30, minimum=1)),
             send_batch=_int(env, "STEADY_SEND_BATCH", 200, minimum=1),
             send_concurrency=_int(env, "STEADY_SEND_CONCURRENCY", 8, minimum=1),
             max_attempts=_int(env, "STEADY_MAX_ATTEMPTS", 6, minimum=1),

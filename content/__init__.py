@@ -65,7 +65,77 @@ def parse(path: Path) -> object:
         raise ContentError(name, where, f"not valid YAML: {problem}") from None
 
 
-def load(directory: str | Path | None = None) -> Content:
-    """Read and validate every content file in `directory` (default: this package's folder)."""
+def load(directory: str | Path | None = None, *, examples: bool = True) -> Content:
+    """Read and validate every content file in `directory` (default: this package's folder),
+    with the labelled examples in its examples/ folder (unless examples=False)."""
+    from dataclasses import replace
+
     folder = Path(directory) if directory is not None else HERE
-    return build({name: parse(folder / name) for name in FILES})
+    loaded = build({name: parse(folder / name) for name in FILES})
+    if examples and (folder / "examples").is_dir():
+        loaded = replace(loaded, examples=load_examples(folder / "examples"))
+    return loaded
+
+
+EXAMPLES = HERE / "examples"
+
+
+def _walk(node: yaml.Node, keys: tuple[str, ...], file: str):
+    """Every scalar text under `node`, with the mapping keys above it and its line."""
+    from flows.corpus import RawExample
+
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise ContentError(file, f"line {key_node.start_mark.line + 1}", f"{key!r} appears twice; keep one")
+            seen.add(key)
+            yield from _walk(value, keys + (key,), file)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode):
+                raise ContentError(file, f"line {item.start_mark.line + 1}", "each example must be one text on one line")
+            yield RawExample(file, item.start_mark.line + 1, keys, item.value)
+    elif isinstance(node, yaml.ScalarNode) and node.value not in ("", "~", "null"):
+        raise ContentError(file, f"line {node.start_mark.line + 1}", "expected a list of texts (lines starting with - )")
+
+
+# Composing (not constructing) keeps every text a plain string with its line number;
+# libyaml's composer, when PyYAML has it, reads the examples ten times faster.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_EXAMPLES_CACHE: dict[tuple, object] = {}
+
+
+def load_examples(directory: str | Path | None = None):
+    """Read content/examples/*.yaml into a checked `flows.corpus.Corpus`.
+
+    Kept in memory by the files' names, sizes and modification times, so a process that
+    builds several apps (tests, the CLI) reads them once; an edited file is read again.
+    """
+    from flows import intents
+    from flows.corpus import build_corpus
+
+    folder = Path(directory) if directory is not None else EXAMPLES
+    paths = sorted(folder.glob("*.yaml"))
+    stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+    cached = _EXAMPLES_CACHE.get(stamp)
+    if cached is not None:
+        return cached
+    raws = []
+    for path in paths:
+        name = f"examples/{path.name}"
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_COMPOSER)
+        except UnicodeDecodeError as exc:
+            raise ContentError(name, "(file)", f"not UTF-8 text (byte {exc.start + 1})") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark is not None else "(file)"
+            raise ContentError(name, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        if node is not None:
+            raws.extend(_walk(node, (), name))
+    corpus = build_corpus(raws, required=intents.CLASSIFIED)
+    _EXAMPLES_CACHE.clear()
+    _EXAMPLES_CACHE[stamp] = corpus
+    return corpus

@@ -34,7 +34,7 @@ import re
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from flows.normalize import normalize
+from flows.message import Message
 
 __all__ = [
     "carrier_keyword", "STOP_WORDS", "START_WORDS", "HELP_WORDS", "OPT_IN_WHEN_OPTED_OUT",
@@ -113,14 +113,14 @@ def _fuzzy_unsubscribe(text: str) -> bool:
     )
 
 
-def carrier_keyword(text: str, *, opted_out: bool = False) -> tuple[str, str] | None:
+def carrier_keyword(text: Message | str, *, opted_out: bool = False) -> tuple[str, str] | None:
     """(intent, keyword) for STOP/START/HELP messages, else None.
 
     intent is "stop", "start" or "help"; keyword is the canonical upper-case word,
     or "phrase" for a plain-language opt-out. Pass opted_out=True when the person
     has opted out, so that YES opts them back in as Twilio does.
     """
-    norm = normalize(text if isinstance(text, str) else "")[:2000]
+    norm = Message.of(text).normal
     if not norm:
         return None
     whole = _WHOLE.get(norm)

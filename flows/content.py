@@ -69,6 +69,17 @@ MESSAGE_IDS: dict[str, frozenset[str]] = {
     "daily_zone_set": frozenset({"zone", "time"}),
     "daily_zone_unknown": frozenset(),
     "daily_kinds_set": frozenset({"kinds"}),
+    "naloxone": frozenset(),
+    "medication": frozenset(),
+    "dosing": frozenset(),
+    "pregnancy": frozenset(),
+    "about": frozenset({"program"}),
+    "thanks": frozenset(),
+    "need_help": frozenset(),
+    "feeling": frozenset(),
+    "checkin_passed": frozenset(),
+    "checkin_not_yet": frozenset(),
+    "checkin_partly": frozenset(),
 }
 
 # Words some messages cannot lose: carrier (CTIA) rules for HELP, opt-out and opt-in,
@@ -86,6 +97,11 @@ MUST_CONTAIN: dict[str, tuple[str, ...]] = {
     "daily_time_quiet": ("{nearest}", "TIME"),
     "daily_time_unclear": ("TIME",),
     "daily_zone_unknown": ("ZONE",),
+    "fallback": ("911", "988"),
+    "need_help": ("911", "988"),
+    "naloxone": ("911",),
+    "dosing": ("911",),
+    "about": ("988",),
 }
 
 # plan.yaml: the PLAN flow's texts (under `flow:`), the coping choices it offers, and the
@@ -234,6 +250,23 @@ class PlanTexts:
 
 
 @dataclass(frozen=True)
+class CrisisTexts:
+    """One kind of crisis: its reply in English and Spanish, and the short reminders
+    crisis mode sends when a text is not understood."""
+
+    en: str
+    es: str
+    again: str
+    again_es: str
+
+    def reply(self, language: str) -> str:
+        return self.es if language == "es" else self.en
+
+    def reminder(self, language: str) -> str:
+        return self.again_es if language == "es" else self.again
+
+
+@dataclass(frozen=True)
 class Content:
     """Every word Steady sends, validated. Build it with `build` (or `content.load`)."""
 
@@ -244,10 +277,27 @@ class Content:
     encouragement: tuple[str, ...]
     mindfulness: tuple[str, ...]
     plan: PlanTexts = field(default_factory=PlanTexts)
+    crisis_kinds: Mapping[str, CrisisTexts] = field(default_factory=lambda: MappingProxyType({}))
+    # topic -> {crisis kind or "default": text}
+    crisis_topics: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    examples: Any = None     # flows.corpus.Corpus, from content/examples/ (content.load adds it)
 
     def text(self, id: str, **values: Any) -> str:
         """The message with its placeholders filled. KeyError on an unknown id or a missing value."""
         return self.messages[id].format(**values)
+
+    def crisis_reply(self, kind: str, language: str = "en") -> str:
+        """The reply for a kind of crisis; the general crisis text for an unknown kind."""
+        texts = self.crisis_kinds.get(kind)
+        return texts.reply(language) if texts else self.crisis
+
+    def crisis_reminder(self, kind: str, language: str = "en") -> str:
+        texts = self.crisis_kinds.get(kind)
+        return texts.reminder(language) if texts else self.crisis
+
+    def crisis_topic(self, topic: str, kind: str) -> str:
+        texts = self.crisis_topics[topic]
+        return texts.get(kind) or texts["default"]
 
 
 @dataclass(frozen=True)
@@ -285,7 +335,7 @@ def build(raw: Mapping[str, Any]) -> Content:
     for name in FILES:
         if name not in raw:
             raise ContentError(name, "(file)", "missing")
-    safety = _table(SAFETY, raw[SAFETY], ("helpline", "crisis"))
+    safety = _table(SAFETY, raw[SAFETY], ("helpline", "crisis", "crisis_kinds", "crisis_topics"))
     messages = _table(MESSAGES, raw[MESSAGES], ("messages",))["messages"]
     messages = _table(MESSAGES, messages, tuple(MESSAGE_IDS), where="messages")
     daily = _table(DAILY, raw[DAILY], ("encouragement", "mindfulness"))
@@ -297,6 +347,8 @@ def build(raw: Mapping[str, Any]) -> Content:
         encouragement=_daily_list("encouragement", daily["encouragement"]),
         mindfulness=_daily_list("mindfulness", daily["mindfulness"]),
         plan=_plan(raw[PLAN]),
+        crisis_kinds=_crisis_kinds(safety["crisis_kinds"]),
+        crisis_topics=_crisis_topics(safety["crisis_topics"]),
     )
     for report in check(content):
         if report.problems:
@@ -318,6 +370,41 @@ def _table(file: str, data: Any, keys: tuple[str, ...], where: str = "(top level
         if key not in data:
             raise ContentError(file, f"{prefix}{key}", "missing")
     return data
+
+
+# Crisis kinds and crisis-mode topics (their names live in flows.corpus, beside the
+# examples that teach them).
+CRISIS_TEXT_KEYS = ("en", "es", "again", "again_es")
+DV_HOTLINE = "1-800-799-7233"
+
+
+def _crisis_kinds(data: Any) -> Mapping[str, CrisisTexts]:
+    from flows.corpus import CRISIS_KINDS
+
+    kinds = _table(SAFETY, data, CRISIS_KINDS, where="crisis_kinds", prefix="crisis_kinds.")
+    out = {}
+    for kind in CRISIS_KINDS:
+        texts = _table(SAFETY, kinds[kind], CRISIS_TEXT_KEYS, where=f"crisis_kinds.{kind}",
+                       prefix=f"crisis_kinds.{kind}.")
+        out[kind] = CrisisTexts(**{key: _text(SAFETY, f"crisis_kinds.{kind}.{key}", texts[key])
+                                   for key in CRISIS_TEXT_KEYS})
+    return MappingProxyType(out)
+
+
+def _crisis_topics(data: Any) -> Mapping[str, Mapping[str, str]]:
+    from flows.corpus import CRISIS_KINDS, CRISIS_TOPICS
+
+    topics = _table(SAFETY, data, CRISIS_TOPICS, where="crisis_topics", prefix="crisis_topics.")
+    out = {}
+    for topic in CRISIS_TOPICS:
+        value = topics[topic]
+        if isinstance(value, Mapping):
+            per = _table(SAFETY, value, ("default",), where=f"crisis_topics.{topic}",
+                         prefix=f"crisis_topics.{topic}.", optional=CRISIS_KINDS)
+            out[topic] = MappingProxyType({k: _text(SAFETY, f"crisis_topics.{topic}.{k}", v) for k, v in per.items()})
+        else:
+            out[topic] = MappingProxyType({"default": _text(SAFETY, f"crisis_topics.{topic}", value)})
+    return MappingProxyType(out)
 
 
 def _plan(data: Any) -> PlanTexts:
@@ -424,6 +511,18 @@ def check(content: Content) -> list[MessageReport]:
         _measure("safety.crisis", content.crisis, content.crisis, _crisis_problems(content.crisis),
                  limit=CRISIS_MAX_SEGMENTS),
     ]
+    for kind, texts in content.crisis_kinds.items():
+        for key in CRISIS_TEXT_KEYS:
+            text = getattr(texts, key)
+            problems = _crisis_problems(text) + _first_segment_problems(text)
+            if kind == "violence" and DV_HOTLINE not in text:
+                problems.append(f"must contain the National Domestic Violence Hotline, {DV_HOTLINE}")
+            reports.append(_measure(f"safety.crisis_kinds.{kind}.{key}", text, _as_sent(text, footer), problems,
+                                    limit=CRISIS_MAX_SEGMENTS))
+    for topic, texts in content.crisis_topics.items():
+        for kind, text in texts.items():
+            id = f"safety.crisis_topics.{topic}" + ("" if kind == "default" else f".{kind}")
+            reports.append(_measure(id, text, _as_sent(text, footer), _no_braces(text), limit=CRISIS_MAX_SEGMENTS))
     for id, template in content.messages.items():
         problems, filled = _template_problems(id, template)
         reports.append(_measure(f"messages.{id}", template, _as_sent(filled, footer), problems))
@@ -499,6 +598,13 @@ def _crisis_problems(crisis: str) -> list[str]:
     problems = [f"must contain {number}" for number in CRISIS_NUMBERS
                 if not re.search(rf"(?<![\d-]){re.escape(number)}(?![\d-])", crisis)]
     return problems + _no_braces(crisis)
+
+
+def _first_segment_problems(text: str) -> list[str]:
+    """911 and 988 must be readable before a phone shows "more": in the first segment."""
+    first = gsm.first_segment(text)
+    return [f"{number} must be in the first segment (the first {len(first)} characters)"
+            for number in ("911", "988") if not re.search(rf"(?<!\d){number}(?!\d)", first)]
 
 
 def _template_problems(id: str, template: str, ids: Mapping[str, frozenset[str]] = MESSAGE_IDS,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flows.content import Content
 from flows.matcher import Matcher
 from flows.schedule import QuietHours
+from flows.understand import Understanding
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,14 @@ class Context:
     support: str = "ask the staff who gave you this number"
     craving_followup_after: timedelta = timedelta(minutes=15)
     quiet: QuietHours = QuietHours()
+    understanding: Understanding | None = None
+    crisis_window: timedelta = timedelta(minutes=30)
+
+    def __post_init__(self) -> None:
+        if self.understanding is None:
+            # Built from the same matcher with the models trained elsewhere; a Context
+            # without them cannot read free text, and that must fail loudly.
+            raise ValueError("Context needs an Understanding (flows.understand) to read texts")
 
     def text(self, message_id: str, **values: str) -> str:
         return self.content.text(message_id, program=self.program, support=self.support, **values)

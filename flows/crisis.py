@@ -32,9 +32,9 @@ import re
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from flows.normalize import fold
+from flows.message import Message
 
-__all__ = ["is_crisis", "crisis_reason"]
+__all__ = ["is_crisis", "crisis_reason", "is_weak", "kind_for", "WEAK_RULES"]
 
 _MAX_CHARS = 2000   # an SMS body is at most 1600 characters; more is not a text
 
@@ -212,6 +212,8 @@ _RULES: list[tuple[str, str]] = [
                  r"(?! (?:time|of (?:my|your|his|her|their|the|our) (?:time|money)|money|work|effort|today|"
                  r"yesterday|this week|lately|overtime|homework|stuff|shopping|coffee|caffeine|sugar|food|candy|"
                  r"sun|classes|credits|shifts|hours|pictures|photos|selfies|naps?))"),
+    ("narcan_amount", r"\bhow (?:much|many)(?: \w+){0,2}? (?:narcan|narcon|narkan|naloxone|sprays?|doses of narcan)\b"
+                      r"(?! (?:cost|costs|is it|does it cost|at|in a box|in a pack|come))"),
     ("narcan", r"\b(?:narcan|narcon|narkan|naloxone|naloxon|naloxona)\b(?: \w+){0,4}? "
                r"(?:not working|isnt working|is not working|didnt work|did not work|doesnt work|does not work|"
                r"wont work|aint working|not doing anything|did nothing|no funciona|no sirve|no funciono|no sirvio)\b|"
@@ -273,6 +275,9 @@ _RULES: list[tuple[str, str]] = [
     ("emergency_es", r"\bambulancia\b|\bemergencia\b"),
 ]
 _COMPILED = [(name, re.compile(pattern)) for name, pattern in _RULES]
+# Most texts match no rule: one search over all of them answers that at once, and only
+# a hit pays for finding which rule it was.
+_ANY_RULE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _RULES))
 
 # Typo tolerance for the words that matter most: one edit (Damerau-Levenshtein)
 # away, same first letter, at least 7 letters. Real words one edit away are excluded
@@ -286,11 +291,9 @@ _NOT_TYPOS = frozenset({"overdone", "overdoing", "overdoes", "suicides"})
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 
 
-def _variants(text: str) -> list[str]:
-    text = text[:_MAX_CHARS] if isinstance(text, str) else text
+def _variants(message: Message) -> list[str]:
     out = []
-    for split in (False, True):
-        folded = _REPEATS.sub(r"\1", fold(text, split_apostrophes=split))
+    for folded in (message.folded, message.folded_split):
         if folded and folded not in out:
             out.append(folded)
     return out
@@ -306,22 +309,54 @@ def _fuzzy(guarded: str) -> str | None:
     return None
 
 
-def crisis_reason(text: str) -> str | None:
-    """The name of the first crisis rule that fires, or None. For tests and debugging.
+def crisis_reason(text: Message | str) -> str | None:
+    """The name of the first crisis rule that fires, or None.
 
     Never log it together with the message body.
     """
-    for variant in _variants(text):
+    for variant in _variants(Message.of(text)):
         guarded = _GUARD.sub(" | ", variant)
-        for name, pattern in _COMPILED:
-            if pattern.search(guarded):
-                return name
+        if _ANY_RULE.search(guarded):
+            for name, pattern in _COMPILED:
+                if pattern.search(guarded):
+                    return name
         typo = _fuzzy(guarded)
         if typo:
             return typo
     return None
 
 
-def is_crisis(text: str) -> bool:
-    """True when the message signals danger: answer with 911, 988 and the helpline first."""
+def is_crisis(text: Message | str) -> bool:
+    """True when a rule fires. The engine asks flows.understand, which adds the model."""
     return crisis_reason(text) is not None
+
+
+# Rules that also fire on texts that are not a crisis (past history, questions, idioms:
+# "I overdosed in 2019", "what are the signs of an overdose", "how do I use narcan",
+# "my grandma is dying"), measured on content/examples/ (`steady eval` lists each rule's
+# hits on hard negatives). The model may overrule them; the others always count.
+WEAK_RULES = frozenset({
+    "overdose", "od", "overdose_typo", "narcan", "dying", "going_to_die", "emergency", "seizure",
+    "suicide", "suicide_typo", "self_harm", "emergency_es", "overdose_es", "overdose_es_typo",
+    "suicide_es_typo", "unresponsive", "not_breathing", "turning_blue", "too_much", "pills",
+})
+
+# Rules that name the kind of crisis outright: wanting to die, killing oneself, self-harm.
+# For the others the kind model decides ("not breathing" may be the texter or a friend).
+_SUICIDE_RULES = frozenset({
+    "kill_self", "kms", "want_to_die", "let_me_die", "dont_want_to_live", "cant_go_on",
+    "no_reason_to_live", "nothing_to_live_for", "life_not_worth", "better_off_dead", "wish_dead",
+    "want_it_over", "give_up_life", "goodbye", "method", "thinking_of_it", "nobody_would_care",
+    "why_alive", "burden", "disappear", "farewell", "want_killed", "suicide_es", "self_harm_es",
+})
+
+
+def is_weak(rule: str) -> bool:
+    return rule in WEAK_RULES
+
+
+def kind_for(rule: str | None, model_kind: str) -> str:
+    """The crisis kind: "suicide" when the rule says so, else what the kind model says."""
+    if rule in _SUICIDE_RULES and model_kind not in ("suicide",):
+        return "suicide"
+    return model_kind

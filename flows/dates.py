@@ -26,6 +26,8 @@ Rules (decided here, so the PLAN flow and its tests agree):
 from __future__ import annotations
 
 import re
+
+from rapidfuzz.distance import DamerauLevenshtein
 from datetime import date, timedelta
 
 MAX_AHEAD = timedelta(days=60)
@@ -76,8 +78,20 @@ _WEEKDAY_RE = re.compile(rf"\b({_WEEKDAY})\b\.?")
 _ORDINAL_DAY = re.compile(r"(?<![\d/-])(\d{1,2})(?:st|nd|rd|th)\b")
 
 
+_DAY_NAMES = tuple(day.lower() for day in WEEKDAYS)
+
+
+def _day_typo(word: str) -> str:
+    """'fridy', 'mondy', 'wensday': a weekday one or two letters off (same first letter)."""
+    if len(word) < 5 or word in _DAY_NAMES or not word.isalpha():
+        return word
+    close = [day for day in _DAY_NAMES if day[0] == word[0]
+             and DamerauLevenshtein.distance(word, day, score_cutoff=2) <= (1 if len(day) < 8 else 2)]
+    return close[0] if len(close) == 1 else word
+
+
 def _normal(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").split())
+    return " ".join(_day_typo(word) for word in text.lower().replace("\u2019", "'").split())
 
 
 def _count(word: str) -> int:

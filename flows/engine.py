@@ -2,41 +2,50 @@
 
 The order is fixed and global, like a ConversationHandler's fallbacks, and it is the
 only place that order lives:
-  1. crisis      - always first, in every state (silent only after STOP); an open PLAN
-                   is kept and the reply says how to pick it up again
-  2. carrier     - STOP family, START/UNSTOP, HELP/INFO (flows.carrier)
+  1. crisis      - always first, in every state (silent only after STOP): the reply for
+                   its kind and language; a sure crisis opens crisis mode (an open PLAN is
+                   kept for later); an unsure one (past history, a question) also gets the
+                   answer to what was asked
+  2. carrier     - STOP family, START/UNSTOP, HELP/INFO (flows.carrier); STOP ends crisis mode
   3. opt-out     - after STOP, nothing but START gets an answer
-  4. open flow   - a whole-message menu keyword leaves it; anything else is its answer
-  5. check-in    - a 1-5 answer to a quit-date check-in
-  6. settings    - TIME, ZONE, which daily texts
-  7. keywords    - keywords and phrases (flows.matcher)
-  8. fallback    - a kind "didn't catch that" with the menu
+  4. crisis mode - for Context.crisis_window after a crisis reply: the follow-up topic
+                   (no naloxone, rescue breaths, they're coming...), an everyday request,
+                   or the short crisis reply again; never "didn't catch that"
+  5. open flow   - a whole-message menu keyword leaves it; anything else is its answer
+  6. check-ins   - a 1-5 answer to a quit-date check-in; passed / not yet / a bit after
+                   the craving check-in
+  7. intents     - keywords, daily-text settings and the model (flows.understand)
+  8. fallback    - one 911/988 line, a kind "didn't catch that" and the menu
 Every reply and follow-up passes through `flows.helpline.ensure_helpline` on the way out.
+The text is read once, as a `flows.message.Message`, by every recogniser.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
-from flows import intents, plan, quitdays
+from flows import crisis_mode, intents, plan, quitdays
 from flows.carrier import carrier_keyword
 from flows.context import Context
-from flows.crisis import is_crisis
 from flows.helpline import ensure_helpline
+from flows.message import MAX_CHARS, Message
 from flows.model import Event, FollowUp, Outcome, State
-from flows.normalize import normalize
-from flows.preferences import parse_kinds
+from flows.preferences import parse_kinds, parse_kinds_loosely
 from flows.schedule import nearest_allowed
-from flows.timeparse import format_time, is_time_request, parse_time
-from flows.zones import is_zone_request, parse_zone, zone_label
+from flows.timeparse import format_time, is_time_request, parse_part_of_day, parse_time
+from flows.understand import CrisisReading
+from flows.zones import parse_new_zone, zone_label
 
 # Long texts are cut before matching: it bounds the work a flood can cause, and no
 # keyword or crisis phrase needs more than this to be recognised.
-MAX_MATCH_CHARS = 2000
+MAX_MATCH_CHARS = MAX_CHARS
 
 CRAVING_FOLLOWUP = "craving_followup"
 CHECKIN_FLOW = "checkin"
+CRAVING_CHECKIN_FLOW = "craving_checkin"
+# How long after the craving check-in is sent an answer to it is read as one.
+CRAVING_ANSWER_WINDOW = timedelta(hours=6)
 
 # The reply for each simple intent: a message id in content/messages.yaml.
 REPLY_FOR = {
@@ -46,6 +55,14 @@ REPLY_FOR = {
     intents.SUPPORT: "support",
     intents.MINDFULNESS: "mindfulness",
     intents.SLIP: "slip",
+    intents.NALOXONE: "naloxone",
+    intents.MEDICATION: "medication",
+    intents.DOSING: "dosing",
+    intents.PREGNANCY: "pregnancy",
+    intents.ABOUT: "about",
+    intents.THANKS: "thanks",
+    intents.NEED_HELP: "need_help",
+    intents.FEELING: "feeling",
 }
 
 # Inside an open flow only these whole messages take the person elsewhere: the words
@@ -64,17 +81,29 @@ MENU_WORDS = frozenset({
     "good morning", "good afternoon", "good evening", "menu", "options", "keywords", "words",
 })
 
+# Besides an unsure crisis reply, only a real request is answered: a thank-you, a feeling
+# or "help me" adds nothing to the crisis reply.
+NOT_WORTH_ADDING = frozenset({intents.FALLBACK, intents.MENU, intents.THANKS, intents.FEELING,
+                              intents.NEED_HELP, intents.HELP})
+# In crisis mode an everyday request ends it only when it is a keyword or clear: the
+# model's intent score must reach this (a follow-up topic was tried first).
+CRISIS_MODE_LEAVE_SCORE = 0.6
+# In crisis mode these are not requests of their own: the crisis reminder answers them.
+CRISIS_MODE_REMINDED = frozenset({intents.FALLBACK, intents.MENU, intents.FEELING, intents.NEED_HELP})
+
 KIND_LABELS = {
     "both": "encouragement and mindfulness, taking turns",
     "encouragement": "encouragement only",
     "mindfulness": "mindfulness only",
 }
 
+CHECKIN_REPLY = {"yes": "checkin_passed", "no": "checkin_not_yet", "partly": "checkin_partly"}
+
 
 def turn(text: str | None, state: State, ctx: Context) -> Outcome:
     """Answer one inbound text. Pure: the same inputs always give the same outcome."""
-    text = (text or "")[:MAX_MATCH_CHARS]
-    return _with_helpline(_decide(text, state, ctx), ctx.content.helpline)
+    message = Message.of(text)
+    return _with_helpline(_decide(message, state, ctx), ctx.content.helpline)
 
 
 def _with_helpline(outcome: Outcome, footer: str) -> Outcome:
@@ -86,16 +115,22 @@ def _with_helpline(outcome: Outcome, footer: str) -> Outcome:
     )
 
 
-def _decide(text: str, state: State, ctx: Context) -> Outcome:
-    state = plan.drop_if_expired(_drop_stale_checkin(state, ctx), ctx.now)
+def _decide(message: Message, state: State, ctx: Context) -> Outcome:
+    understanding = ctx.understanding
+    state = _drop_stale_checkin(state, ctx)
+    state = crisis_mode.drop_if_over(state, ctx.now, ctx.crisis_window)
+    state = plan.drop_if_expired(state, ctx.now)
+    text = message.raw
 
-    if is_crisis(text):
+    carrier = carrier_keyword(message, opted_out=state.opted_out)
+    # A carrier keyword on its own (HELP, STOP, START) gets the answer carriers require;
+    # only a crisis rule, never the model's guess, can take it over.
+    danger = understanding.crisis(message, rules_only=carrier is not None, answering=_awaits_answer(state, ctx))
+    if danger is not None:
         if state.opted_out:
-            return Outcome(intents.CRISIS, (), state)
-        offer = plan.resume_offer(state, ctx)
-        return Outcome(intents.CRISIS, (ctx.content.crisis,) + ((offer,) if offer else ()), state)
+            return Outcome(intents.CRISIS, (), state, detail=danger.kind)
+        return _crisis(message, danger, state, ctx)
 
-    carrier = carrier_keyword(text, opted_out=state.opted_out)
     if carrier is not None:
         intent, keyword = carrier
         return _carrier(intent, keyword, state, ctx)
@@ -103,32 +138,117 @@ def _decide(text: str, state: State, ctx: Context) -> Outcome:
     if state.opted_out:
         return Outcome(intents.FALLBACK, (), state)
 
-    if not text.strip():
+    if not message:
+        if crisis_mode.is_on(state):
+            return _crisis_reminder(state, ctx)
         return Outcome(intents.FALLBACK, (ctx.text("menu"),), state)
 
+    if message.normal in MENU_WORDS and not crisis_mode.is_on(state) and not plan.is_open(state, ctx.now):
+        return Outcome(intents.FALLBACK, (ctx.text("menu"),), state)
+
+    if crisis_mode.is_on(state):
+        return _in_crisis_mode(message, state, ctx)
+
     if plan.is_open(state, ctx.now):
-        leave = LEAVE_FLOW.get(normalize(text))
+        leave = LEAVE_FLOW.get(message.normal)
         if leave is None and ctx.matcher.keyword(text) == intents.PLAN:
             leave = intents.PLAN
         if leave is None:
             return _plan_turn(plan.step(state, text, ctx))
-        return _keyword(leave, state, ctx, text)
+        return _keyword(leave, state, ctx, message)
 
     score = _checkin_score(state, text)
     if score is not None:
         return Outcome(
             intents.CHECKIN, (quitdays.checkin_reply(score, ctx.content),), replace(state, flow=None), score=score,
         )
+    answered = _craving_checkin(message, state, ctx)
+    if answered is not None:
+        return answered
 
-    setting = _setting(text, state, ctx)
-    if setting is not None:
-        return setting
-
-    intent = ctx.matcher.match(text)
-    if intent is None:
-        menu = normalize(text) in MENU_WORDS
+    reading = understanding.intent(message)
+    if reading.intent is None:
+        menu = message.normal in MENU_WORDS
         return Outcome(intents.FALLBACK, (ctx.text("menu" if menu else "fallback"),), state)
-    return _keyword(intent, state, ctx, text)
+    return _keyword(reading.intent, state, ctx, message)
+
+
+# --- crisis ---------------------------------------------------------------------------
+
+def _awaits_answer(state: State, ctx: Context) -> bool:
+    """Steady asked a question and this text is likely its answer: a PLAN step or a
+    check-in. (Crisis mode has its own handling.)"""
+    flow = state.flow or {}
+    if plan.is_open(state, ctx.now) or flow.get("name") == CHECKIN_FLOW:
+        return True
+    if flow.get("name") == CRAVING_CHECKIN_FLOW:
+        try:
+            return datetime.fromisoformat(flow["from"]) <= ctx.now
+        except (KeyError, TypeError, ValueError):
+            return False
+    return False
+
+
+def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context) -> Outcome:
+    """The crisis reply first. Sure: crisis mode opens. Unsure: the answer follows it."""
+    if crisis_mode.is_on(state) and not _new_danger(danger, state):
+        # In crisis mode the crisis reply has just gone out: a follow-up it recognises
+        # ("he's breathing again", "I don't have narcan") says more, and otherwise the
+        # short reminder does, rather than the same long text again.
+        return _crisis_topic(message, state, ctx) or _crisis_reminder(state, ctx)
+    reply = ctx.content.crisis_reply(danger.kind, danger.language)
+    if not danger.sure and not crisis_mode.is_on(state):
+        asked = ctx.understanding.intent(message).intent
+        if asked is not None and asked not in NOT_WORTH_ADDING:
+            answer = _keyword(asked, state, ctx, message)
+            return replace(answer, intent=intents.CRISIS, replies=(reply,) + answer.replies, detail=danger.kind)
+        return Outcome(intents.CRISIS, (reply,), state, detail=danger.kind)
+    offer = plan.resume_offer(state, ctx)
+    new = crisis_mode.begin(state, danger, ctx.now)
+    return Outcome(intents.CRISIS, (reply,) + ((offer,) if offer else ()), new, detail=danger.kind)
+
+
+# A danger of another kind in crisis mode gets its own crisis reply, not a follow-up:
+# suicide or violence after an overdose, or anything specific after a bare call for help.
+_DISTINCT_KINDS = frozenset({"suicide", "violence"})
+
+
+def _new_danger(danger: CrisisReading, state: State) -> bool:
+    current = crisis_mode.kind(state)
+    if danger.kind == current or not danger.sure:
+        return False
+    return danger.kind in _DISTINCT_KINDS or current == "call_for_help"
+
+
+def _crisis_topic(message: Message, state: State, ctx: Context) -> Outcome | None:
+    topic, _ = ctx.understanding.topic(message)
+    if topic is None:
+        return None
+    kind = crisis_mode.kind(state)
+    reply = ctx.content.crisis_topic(topic, kind)
+    new = crisis_mode.end(state) if topic == "im_ok" else state
+    return Outcome(intents.CRISIS_FOLLOWUP, (reply,), new, detail=topic)
+
+
+def _crisis_reminder(state: State, ctx: Context) -> Outcome:
+    kind = crisis_mode.kind(state)
+    reply = ctx.content.crisis_reminder(kind, crisis_mode.language(state))
+    return Outcome(intents.CRISIS_FOLLOWUP, (reply,), state, detail="again")
+
+
+def _in_crisis_mode(message: Message, state: State, ctx: Context) -> Outcome:
+    """No new danger, in the half hour after a crisis reply."""
+    followup = _crisis_topic(message, state, ctx)
+    if followup is not None:
+        return followup
+    reading = ctx.understanding.intent(message)
+    if reading.intent is not None and reading.intent not in CRISIS_MODE_REMINDED and (
+        reading.source != "model" or reading.score >= CRISIS_MODE_LEAVE_SCORE
+    ):
+        # A request of its own (MEETINGS, "how do I get suboxone"): answered, and crisis
+        # mode ends, putting back anything it interrupted (an open PLAN).
+        return _keyword(reading.intent, crisis_mode.end(state), ctx, message)
+    return _crisis_reminder(state, ctx)
 
 
 def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
@@ -154,7 +274,9 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
     return Outcome(intents.HELP, (ctx.text("help"),), state)
 
 
-def _keyword(intent: str, state: State, ctx: Context, text: str = "") -> Outcome:
+def _keyword(intent: str, state: State, ctx: Context, message: Message | None = None) -> Outcome:
+    message = message or Message.of("")
+    text = message.raw
     # Choosing anything else closes an open flow (the PLAN draft is dropped; the
     # saved plan stays). PLAN itself resumes it.
     if intent != intents.PLAN and plan.is_open(state, ctx.now):
@@ -163,28 +285,42 @@ def _keyword(intent: str, state: State, ctx: Context, text: str = "") -> Outcome
         return _plan_turn(plan.begin(state, ctx))
     if intent == intents.MY_PLAN:
         return _plan_turn(plan.show(state, ctx), intents.MY_PLAN)
-    if intent == intents.FALLBACK:
+    if intent in (intents.FALLBACK, intents.MENU):
         return Outcome(intents.FALLBACK, (ctx.text("menu"),), state)
+    if intent == intents.HELP:
+        return Outcome(intents.HELP, (ctx.text("help"),), state)
     if intent == intents.DAILY_ON:
-        new = replace(state, daily_enabled=True)
-        events = () if state.daily_enabled else (Event("daily_on", _consent_keyword(text, "daily")),)
+        kinds = parse_kinds(text)
+        new = replace(state, daily_enabled=True, daily_kinds=kinds or state.daily_kinds)
+        events = () if state.daily_enabled else (Event("daily_on", _consent_keyword(message, "daily")),)
         reply = ctx.text("daily_on", time=_label(new.daily_time), zone=zone_label(new.timezone))
         return Outcome(intents.DAILY_ON, (reply,), new, events=events)
     if intent == intents.DAILY_OFF:
         new = replace(state, daily_enabled=False)
-        events = (Event("daily_off", _consent_keyword(text, "daily off")),) if state.daily_enabled else ()
+        events = (Event("daily_off", _consent_keyword(message, "daily off")),) if state.daily_enabled else ()
         return Outcome(intents.DAILY_OFF, (ctx.text("daily_off"),), new, events=events)
+    if intent == intents.DAILY_KINDS:
+        return _set_kinds(message, state, ctx)
+    if intent == intents.DAILY_TIME:
+        wanted = parse_time(text) if is_time_request(text) else None
+        return _set_time(wanted or parse_time(text) or parse_part_of_day(text), state, ctx)
+    if intent == intents.DAILY_ZONE:
+        return _set_zone(message, state, ctx)
     reply = ctx.text(REPLY_FOR[intent])
     if intent == intents.CRAVING:
-        followup = FollowUp(CRAVING_FOLLOWUP, ctx.now + ctx.craving_followup_after, ctx.text("craving_followup"))
-        return Outcome(intent, (reply,), state, followups=(followup,))
+        due = ctx.now + ctx.craving_followup_after
+        followup = FollowUp(CRAVING_FOLLOWUP, due, ctx.text("craving_followup"))
+        # The check-in asks "did the craving pass?": its answer is read as one for a while.
+        waiting = {"name": CRAVING_CHECKIN_FLOW, "from": due.isoformat(),
+                   "until": (due + CRAVING_ANSWER_WINDOW).isoformat()}
+        return Outcome(intent, (reply,), replace(state, flow=waiting), followups=(followup,))
     return Outcome(intent, (reply,), state)
 
 
-def _consent_keyword(text: str, keyword: str) -> str:
+def _consent_keyword(message: Message, keyword: str) -> str:
     """What the consent record says was texted: the keyword itself, or "phrase" for
     plain words ("text me every day"). Never the text."""
-    return keyword.upper() if normalize(text) == keyword else "phrase"
+    return keyword.upper() if message.normal == keyword else "phrase"
 
 
 def _plan_turn(result: plan.PlanTurn, intent: str = intents.PLAN) -> Outcome:
@@ -193,24 +329,23 @@ def _plan_turn(result: plan.PlanTurn, intent: str = intents.PLAN) -> Outcome:
 
 # --- daily-text settings ----------------------------------------------------------------
 
-def _setting(text: str, state: State, ctx: Context) -> Outcome | None:
-    """TIME, ZONE and which kinds of daily text, or None when the text is none of them."""
-    kinds = parse_kinds(text)
-    if kinds is not None:
-        if not state.daily_enabled:   # "daily encouragement please": an opt-in with a choice
-            return _keyword(intents.DAILY_ON, replace(state, daily_kinds=kinds), ctx, text)
-        new = replace(state, daily_kinds=kinds)
-        return Outcome(intents.DAILY_KINDS, (ctx.text("daily_kinds_set", kinds=KIND_LABELS[kinds]),), new)
-    if is_time_request(text):
-        return _set_time(parse_time(text), state, ctx)
-    if is_zone_request(text):
-        zone = parse_zone(text)
-        if zone is None:
-            return Outcome(intents.DAILY_ZONE, (ctx.text("daily_zone_unknown"),), state)
-        new = replace(state, timezone=zone)
-        reply = ctx.text("daily_zone_set", zone=zone_label(zone), time=_label(new.daily_time))
-        return Outcome(intents.DAILY_ZONE, (reply,), new)
-    return None
+def _set_kinds(message: Message, state: State, ctx: Context) -> Outcome:
+    kinds = parse_kinds(message.raw) or parse_kinds_loosely(message.raw)
+    if kinds is None:
+        kinds = "both"
+    if not state.daily_enabled:   # "daily encouragement please": an opt-in with a choice
+        return _keyword(intents.DAILY_ON, replace(state, daily_kinds=kinds), ctx, message)
+    new = replace(state, daily_kinds=kinds)
+    return Outcome(intents.DAILY_KINDS, (ctx.text("daily_kinds_set", kinds=KIND_LABELS[kinds]),), new)
+
+
+def _set_zone(message: Message, state: State, ctx: Context) -> Outcome:
+    zone = parse_new_zone(message.raw)
+    if zone is None:
+        return Outcome(intents.DAILY_ZONE, (ctx.text("daily_zone_unknown"),), state)
+    new = replace(state, timezone=zone)
+    reply = ctx.text("daily_zone_set", zone=zone_label(zone), time=_label(new.daily_time))
+    return Outcome(intents.DAILY_ZONE, (reply,), new)
 
 
 def _set_time(wanted: time | None, state: State, ctx: Context) -> Outcome:
@@ -235,7 +370,24 @@ def _label(hhmm: str) -> str:
     return format_time(time(hours, minutes))
 
 
-# --- quit-date check-ins ------------------------------------------------------------------
+# --- check-ins ------------------------------------------------------------------------------
+
+def _craving_checkin(message: Message, state: State, ctx: Context) -> Outcome | None:
+    """An answer to "did the craving pass?" (yes / not yet / a bit), once that was asked."""
+    flow = state.flow
+    if not flow or flow.get("name") != CRAVING_CHECKIN_FLOW:
+        return None
+    try:
+        asked, until = datetime.fromisoformat(flow["from"]), datetime.fromisoformat(flow["until"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not asked <= ctx.now <= until:
+        return None
+    answer, _ = ctx.understanding.answer(message)
+    if answer is None:
+        return None
+    return Outcome(intents.CHECKIN, (ctx.text(CHECKIN_REPLY[answer]),), replace(state, flow=None), detail=answer)
+
 
 def _checkin_score(state: State, text: str) -> int | None:
     """A 1-5 answer, when the clock's last quit-date check-in is still waiting for one."""
@@ -245,8 +397,15 @@ def _checkin_score(state: State, text: str) -> int | None:
 
 
 def _drop_stale_checkin(state: State, ctx: Context) -> State:
-    """A check-in waits a day for its answer; after that a bare number means nothing."""
+    """A check-in waits a day for its answer; after that a bare number means nothing.
+    The craving check-in's answer window closes the same way."""
     flow = state.flow
+    if flow and flow.get("name") == CRAVING_CHECKIN_FLOW:
+        try:
+            over = ctx.now > datetime.fromisoformat(flow["until"])
+        except (KeyError, TypeError, ValueError):
+            over = True
+        return replace(state, flow=None) if over else state
     if not flow or flow.get("name") != CHECKIN_FLOW:
         return state
     asked = flow.get("asked_at")

@@ -73,3 +73,19 @@ def _costs(text: str, sent_as: str) -> list[int]:
     if sent_as == GSM7:
         return [2 if char in EXTENSION else 1 for char in text]
     return [2 if ord(char) > 0xFFFF else 1 for char in text]
+
+
+def first_segment(text: str) -> str:
+    """The part of the text a phone shows first: all of it when it fits one segment,
+    else what fits in the first part of a multi-part message."""
+    sent_as = encoding(text)
+    costs = _costs(text, sent_as)
+    single, per_part = LIMITS[sent_as]
+    if sum(costs) <= single:
+        return text
+    used = 0
+    for index, cost in enumerate(costs):
+        if used + cost > per_part:
+            return text[:index]
+        used += cost
+    return text

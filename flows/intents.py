@@ -21,14 +21,37 @@ MY_PLAN = "my_plan"            # MY PLAN
 SLIP = "slip"                  # SLIP, "I used"
 CHECKIN = "checkin"            # a 1-5 answer to a quit-date check-in
 
+# Added with the trained model (issue: understand people in their own words):
+NALOXONE = "naloxone"                # what naloxone is, where to get it, how to use it
+MEDICATION = "medication"            # already on methadone/buprenorphine, wants to stop or change
+DOSING = "dosing"                    # asks for amounts: Steady can't advise them
+PREGNANCY = "pregnancy"              # pregnant and using, quitting or on medication
+ABOUT = "about"                      # "who is this", "is this a real person"
+THANKS = "thanks"                    # thanks, ok, small talk: a short warm reply
+NEED_HELP = "need_help"              # "help me", "I need help": 911/988 first, then what's going on
+FEELING = "feeling"                  # "tired", "kinda low": naming a feeling
+CRISIS_FOLLOWUP = "crisis_followup"  # a text in crisis mode (the 30 minutes after a crisis reply)
+
 ALL = (
     CRISIS, HELP, CRAVING, PLAN, WITHDRAWAL, TREATMENT, SUPPORT, MINDFULNESS,
     DAILY_ON, DAILY_OFF, STOP, START, FALLBACK,
     DAILY_TIME, DAILY_ZONE, DAILY_KINDS, MY_PLAN, SLIP, CHECKIN,
+    NALOXONE, MEDICATION, DOSING, PREGNANCY, ABOUT, THANKS, NEED_HELP, FEELING, CRISIS_FOLLOWUP,
 )
 
 # Intents a person can reach by keyword or phrase (content/keywords.yaml lists their
 # words). crisis, stop, start and help have their own fixed rules and run first.
 MATCHABLE = (
     CRAVING, PLAN, WITHDRAWAL, TREATMENT, SUPPORT, MINDFULNESS, DAILY_ON, DAILY_OFF, SLIP, MY_PLAN,
+)
+
+# A label of the classifier that is not an intent of its own: a greeting or a request
+# for the menu, answered as FALLBACK with the welcoming menu.
+MENU = "menu"
+
+# What the classifier chooses among (content/examples/ holds its examples). Crisis is a
+# model of its own, and STOP, START and CHECKIN are decided by fixed rules only.
+CLASSIFIED = MATCHABLE + (
+    DAILY_TIME, DAILY_ZONE, DAILY_KINDS, NALOXONE, MEDICATION, DOSING, PREGNANCY, ABOUT,
+    THANKS, NEED_HELP, FEELING, HELP, MENU, FALLBACK,
 )

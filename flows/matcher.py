@@ -39,7 +39,7 @@ from flows.content import ContentError, IntentWords
 from flows.intents import MATCHABLE
 from flows.normalize import fold
 
-__all__ = ["Matcher", "keywords_from_mapping", "canonical_tokens"]
+__all__ = ["Matcher", "keywords_from_mapping", "canonical_tokens", "canon_word"]
 
 _MAX_CHARS = 1600           # the longest SMS body Twilio delivers
 
@@ -119,9 +119,16 @@ def _canon_word(word: str) -> tuple[str, ...]:
     return (_singular(word),)
 
 
-def canonical_tokens(text: str) -> tuple[str, ...]:
-    """The canonical words of a text, as the matcher compares them."""
-    folded = fold(text[:_MAX_CHARS] if isinstance(text, str) else "")
+def canon_word(word: str) -> tuple[str, ...]:
+    """One folded word in canonical form: () when dropped, several words when expanded."""
+    return _canon_word(word)
+
+
+def canonical_tokens(text) -> tuple[str, ...]:
+    """The canonical words of a text (a str or a flows.message.Message), as the matcher compares them."""
+    folded = getattr(text, "folded", None)
+    if folded is None:
+        folded = fold(text[:_MAX_CHARS] if isinstance(text, str) else "")
     out: list[str] = []
     for word in folded.split():
         out.extend(_canon_word(word))

@@ -50,3 +50,4 @@ class Outcome:
     followups: tuple[FollowUp, ...] = ()
     cancel_followups: tuple[str, ...] = ()   # kinds of pending follow-ups to cancel
     score: int | None = None                 # a 1-5 check-in answer, stored as a number only
+    detail: str | None = None                # the crisis kind, crisis-mode topic or check-in answer

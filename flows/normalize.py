@@ -63,9 +63,23 @@ def _once(text: str, apostrophe: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Plain ASCII (most texts) takes one pass through a translation table that does what
+# `_char_class` does for those characters: letters, digits and the apostrophe stay,
+# whitespace, punctuation and symbols separate words, control characters go.
+_ASCII = str.maketrans({
+    **{chr(c): " " for c in range(128) if chr(c).isspace() or unicodedata.category(chr(c))[0] in "PSZ"},
+    **{chr(c): None for c in range(128) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()},
+    "'": "'", "`": "'",      # the grave accent is a look-alike apostrophe (_APOSTROPHES)
+})
+
+
 def _normalize(text: object, apostrophe: str) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    if text.isascii():
+        plain = text.lower().translate(_ASCII)
+        plain = _INNER_APOSTROPHE.sub(apostrophe, plain).replace("'", " ")
+        return _SPACES.sub(" ", plain).strip()
     # Case mapping and NFKC can each expose something the other changes (rare
     # letters); a few passes reach a fixed point, which makes the result idempotent.
     for _ in range(4):

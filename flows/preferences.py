@@ -29,3 +29,31 @@ def parse_kinds(text: str) -> str | None:
     if kind.startswith("mindful"):
         return "mindfulness"
     return "both"
+
+
+_ENCOURAGEMENT = re.compile(r"\b(?:encourag\w*|motivat\w*|positive|uplifting|inspiring|inspirational|pep)\b")
+_MINDFULNESS = re.compile(r"\b(?:mindful\w*|breath\w*|calm\w*|meditat\w*|grounding|relax\w*)\b")
+_BOTH = re.compile(r"\b(?:both|mix|mixed|all of them|either|all kinds|everything)\b")
+_NEGATED = re.compile(r"\b(?:no|not|no more|without|stop|less|fewer|skip|dont|do not|none of the)\s+(?:the\s+)?(?:\w+\s+)?$")
+
+
+def parse_kinds_loosely(text: str) -> str | None:
+    """Which daily texts a free-form request names: "just the encouraging ones",
+    "no more breathing ones, just encouragement". A kind right after "no", "not",
+    "no more" or "stop" is the one to drop. None when it names neither."""
+    normal = normalize(text)
+    wanted = {}
+    for kind, pattern in (("encouragement", _ENCOURAGEMENT), ("mindfulness", _MINDFULNESS)):
+        for match in pattern.finditer(normal):
+            wanted[kind] = not _NEGATED.search(normal[: match.start()])
+    if _BOTH.search(normal) and not wanted:
+        return "both"
+    chosen = [kind for kind, yes in wanted.items() if yes]
+    dropped = [kind for kind, yes in wanted.items() if not yes]
+    if len(chosen) == 1:
+        return chosen[0]
+    if len(chosen) == 2:
+        return "both"
+    if len(dropped) == 1:
+        return "mindfulness" if dropped[0] == "encouragement" else "encouragement"
+    return None

@@ -143,3 +143,24 @@ def is_time_request(text: str) -> bool:
         or ":" in match["num"]
     )
     return strong and re.fullmatch(r"[\s\W]*", leftover) is not None
+
+
+# Parts of the day people name instead of a time ("text me in the evening"): a time
+# inside the default quiet hours (8 AM to 9 PM) for each.
+_PARTS_OF_DAY = (
+    (re.compile(r"\b(?:early morning|first thing|when i wake up|wake up)\b"), time(8, 0)),
+    (re.compile(r"\b(?:lunch|lunchtime|midday|mid day)\b"), time(12, 0)),
+    (re.compile(r"\bafter ?noons?\b"), time(14, 0)),
+    (re.compile(r"\b(?:after work|after school|end of the day|end of day|dinner ?time|dinner)\b"), time(18, 0)),
+    (re.compile(r"\b(?:evenings?|tonight|nights?|night ?time|before bed|bedtime|later in the day)\b"), time(19, 0)),
+    (re.compile(r"\bmornings?\b"), time(9, 0)),
+)
+
+
+def parse_part_of_day(text: str) -> time | None:
+    """A time for a named part of the day ("in the evening" -> 7:00 PM), or None."""
+    low = _normal(text)
+    for pattern, at in _PARTS_OF_DAY:
+        if pattern.search(low):
+            return at
+    return None

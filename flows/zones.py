@@ -320,3 +320,24 @@ def load_zone(zone: str) -> ZoneInfo:
         return ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone: {zone!r}") from exc
+
+
+_OLD_PLACE = frozenset({"not", "from", "left", "leaving", "instead", "longer", "was", "used", "formerly", "ex"})
+
+
+def parse_new_zone(text: str) -> str | None:
+    """The zone a person says they are in NOW: "I'm in Denver now not NY" -> Denver.
+
+    A place right after "not", "from", "no longer", "left", "instead of", "was in"
+    (within the three words before it) is where they were; the first other place wins.
+    Falls back to `parse_zone` when every place is negated or none is named this way.
+    """
+    iana = _iana_in(text)
+    if iana is not None:
+        return iana
+    tokens = _tokens(text)
+    found = _matches(tokens)
+    current = [m for m in found if not (_OLD_PLACE & set(tokens[max(0, m[1] - 3):m[1]]))]
+    if current:
+        return min(current, key=lambda m: (m[0], m[1]))[3]
+    return parse_zone(text)

@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from bot import db
 from bot.store import Store
+from tests import understanding as _models  # noqa: F401  (trains once; sets STEADY_MODEL_CACHE for subprocesses)
 
 POSTGRES_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT_S = 2

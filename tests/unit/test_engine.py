@@ -19,9 +19,9 @@ from flows.matcher import Matcher
 from flows.model import State
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
-CONTENT = content_package.load()
-MATCHER = Matcher(CONTENT.keywords)
-CTX = Context(content=CONTENT, matcher=MATCHER, now=NOW)
+from tests.understanding import CONTENT, MATCHER, UNDERSTANDING  # noqa: E402
+
+CTX = Context(content=CONTENT, matcher=MATCHER, now=NOW, understanding=UNDERSTANDING)
 FRESH = State()
 OPTED_OUT = State(opted_out=True)
 

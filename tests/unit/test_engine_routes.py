@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flows import engine, intents
+from flows import engine, intents, plan
 from flows.helpline import HELPLINE_NUMBER
 from flows.model import State
 from tests.unit.test_engine import CTX, FRESH, NOW, turn
@@ -40,7 +40,11 @@ def test_plan_starts_the_flow_and_its_answers_stay_in_it():
 def test_a_menu_keyword_leaves_the_flow(word, intent):
     *_, left = talk(["PLAN", word])
     assert left.intent == intent
-    assert left.state.flow is None
+    assert not plan.is_open(left.state, NOW)
+    if intent == intents.CRAVING:       # the craving check-in's answer is awaited instead
+        assert left.state.flow["name"] == engine.CRAVING_CHECKIN_FLOW
+    else:
+        assert left.state.flow is None
 
 
 def test_crisis_mid_plan_answers_first_and_offers_to_pick_up_again():
@@ -48,7 +52,8 @@ def test_crisis_mid_plan_answers_first_and_offers_to_pick_up_again():
     assert crisis.intent == intents.CRISIS
     assert "911" in crisis.replies[0] and "988" in crisis.replies[0]
     assert "PLAN" in crisis.replies[1]
-    assert crisis.state.flow["step"] == "triggers"          # kept, to resume
+    assert crisis.state.flow["name"] == "crisis"            # crisis mode, the plan kept inside it
+    assert crisis.state.flow["resume"]["step"] == "triggers"
     resumed = engine.turn("PLAN", crisis.state, CTX)
     assert resumed.state.flow["step"] == "triggers"
 

@@ -1,0 +1,45 @@
+"""Is a text Spanish? Enough to answer a crisis in the language it was written in.
+
+A count of words that are common in Spanish texting and rare in English ones, against
+the reverse. It never decides on one ambiguous word ("no", "me", "hola" alone stay
+English): a text is Spanish when Spanish words outnumber English ones and there are
+at least two of them, or one strong Spanish word and no English at all.
+"""
+
+from __future__ import annotations
+
+from flows.message import Message
+
+__all__ = ["guess_language"]
+
+_SPANISH = frozenset("""
+que quiero estoy esta estan tengo tiene tomo tome tomé meti metio puedo puede quiere mi mis tu
+por favor ayuda ayudame ayudenme auxilio socorro porque pero tambien muy mas nada nadie nunca
+siempre ahora hoy ayer manana noche vida morir muerto muerta matar matarme suicidarme respira
+despierta novio novia esposo esposa hermano hermana mama papa hijo hija amigo amiga pastillas
+droga drogas heroina sobredosis ganas dolor duele miedo solo sola casa calle necesito
+llame llamar llama hacer hago dejar dejarla usar use uso usando consumir fumar inyectar yo
+ella ellos estamos soy eres es son fue era hay donde cuando como del los las una unos unas
+el la lo le les se nos con sin para sobre hasta desde entonces gracias hola buenas dias
+corte cortarme lastimarme pegando pega golpea amenaza pistola cuchillo puente tirarme
+despertar dormir mejor peor todo todos todas otra otro vez ya aqui alli algo alguien
+""".split())
+_ENGLISH = frozenset("""
+i im i'm my me you your he she they we it is are was were be been the a an and or but
+to of in on at for with this that what when where how why who not dont can cant want
+need help please just like have has had do did does going gonna got get feel feeling
+""".split()) - _SPANISH
+_WEAK = frozenset({"no", "me", "se", "la", "el", "es", "yo", "ya", "solo", "hola", "mi", "tu", "a", "con", "un"})
+
+
+def guess_language(message: Message | str) -> str:
+    """'es' or 'en'."""
+    words = Message.of(message).words
+    spanish = [w for w in words if w in _SPANISH]
+    english = sum(1 for w in words if w in _ENGLISH)
+    strong = [w for w in spanish if w not in _WEAK]
+    if len(spanish) >= 2 and len(spanish) > english and strong:
+        return "es"
+    if strong and english == 0 and len(words) <= 3 and len(strong) == len(spanish):
+        return "es"
+    return "en"

@@ -1,0 +1,67 @@
+"""`steady eval` in CI: cross-validated understanding must not fall under its floors, and
+the held-out file (never trained on) is read by a model trained on the whole corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.evaluation import FLOORS, GOALS, cross_validate, evaluate_on, load_heldout
+from tests.understanding import CONTENT, MATCHER
+
+HELDOUT = Path(__file__).parent.parent / "data" / "heldout.yaml"
+
+
+@pytest.fixture(scope="module")
+def report():
+    return cross_validate(CONTENT.examples, MATCHER, folds=5)
+
+
+def test_cross_validated_understanding_stays_above_its_floors(report):
+    assert report.failures() == []
+    lines = "\n".join(report.lines())
+    assert "recall by kind / category" in lines and "false alarms by category" in lines
+    assert "most common confusions" in lines
+
+
+def test_the_floors_never_exceed_the_goals():
+    assert all(FLOORS[name] <= GOALS[name] for name in GOALS)
+
+
+def test_crisis_mode_topics_and_check_in_answers_are_measured_too(report):
+    assert len(report.topics) == len(CONTENT.examples.followups)
+    # Topics are close to one another ("no one to call" / "don't want to call"); a wrong or
+    # missed topic still gets a crisis answer. Measured 0.45 on 2026-12-01.
+    assert report.topic_accuracy >= 0.42
+    # A missed answer is read as an ordinary text instead (measured 0.59 on 2026-12-01).
+    assert report.answer_accuracy >= 0.55
+
+
+def test_the_held_out_file_is_read_honestly():
+    held = load_heldout(HELDOUT)
+    result = evaluate_on(CONTENT.examples, MATCHER, held)
+    # Both sets were written from the same brief, so common short texts ("SOS", "can you
+    # help me") turn up in both: those are left out of the figures (74 of 814 today).
+    assert result.in_corpus <= 0.10 * len(held)
+    assert len(result.predictions) + result.in_corpus == len(held)
+    # Measured on 2026-12-01: recall 0.994, precision 0.877, intent accuracy 0.90.
+    assert result.crisis_recall >= 0.98 and result.crisis_precision >= 0.85 and result.intent_accuracy >= 0.87
+
+
+def test_steady_eval_prints_json_figures_and_exits_zero_above_the_floors():
+    result = CliRunner().invoke(main, ["eval", "--folds", "2", "--json", "--no-floors"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert set(figures["cross_validation"]) >= {"crisis_recall", "crisis_precision", "intent_accuracy"}
+
+
+def test_steady_explain_names_the_kind_the_score_and_the_closest_examples():
+    result = CliRunner().invoke(main, ["explain", "--json", "my friend isnt breathing and his lips are blue"])
+    assert result.exit_code == 0, result.output
+    explained = json.loads(result.output)
+    assert explained["intent"] == "crisis" and explained["crisis"]["kind"] == "overdose_other"
+    assert explained["nearest_examples"][0]["label"].startswith("crisis:")
