@@ -517,6 +517,9 @@ def server_env(args: argparse.Namespace, workdir: Path, database_url: str, token
         DATABASE_URL=database_url,
         TWILIO_AUTH_TOKEN=token,
         STEADY_INSTANCE_PATH=str(workdir / "instance"),
+        # Trained once before the servers start (warm_model_cache), so no worker is still
+        # training while the others are measured.
+        STEADY_MODEL_CACHE=os.environ.get("STEADY_MODEL_CACHE") or str(workdir / "models"),
         STEADY_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
@@ -584,6 +587,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def warm_model_cache(cache: str) -> None:
+    """Train (or find) the understanding models in the cache the servers will read."""
+    sys.path.insert(0, str(ROOT))
+    import content
+    from bot.understanding import models_for
+
+    models_for(content.load().examples, cache)
+
+
 def _sqlalchemy_url(url: str, workdir: Path) -> str:
     from bot import db
 
@@ -615,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
                                      capture_output=True, text=True, timeout=120)
             if upgrade.returncode != 0:
                 raise RuntimeError(f"steady db upgrade failed:\n{upgrade.stdout}{upgrade.stderr}")
+            warm_model_cache(env["STEADY_MODEL_CACHE"])
             steady, steady_run = bench_one("steady", STEADY_APP, env, workdir, stream, args, token)
             bare, _ = bench_one("bare", BARE_APP, env, workdir, stream, args, token)
             sys.path.insert(0, str(ROOT))

@@ -93,7 +93,10 @@ def chat(sender: str, as_json: bool) -> None:
     if as_json:
         for line in sys.stdin:
             result = answer(line.rstrip("\n"))
-            click.echo(json.dumps({"intent": result.intent, "replies": list(result.replies)}))
+            line = {"intent": result.intent, "replies": list(result.replies)}
+            if result.detail:
+                line["detail"] = result.detail     # crisis kind, crisis-mode topic or check-in answer
+            click.echo(json.dumps(line))
         return
     click.echo(f"Texting Steady as {sender}. Ctrl-D to leave.")
     while True:
@@ -136,6 +139,12 @@ def content_check(quiet: bool) -> None:
             for problem in report.problems:
                 click.echo(f"      - {problem}")
     click.echo(f"{len(reports)} messages, {problems} problems")
+    corpus = loaded.examples
+    if corpus is not None:
+        negatives = sum(1 for e in corpus.intents if e.category != "everyday")
+        click.echo(f"examples: {len(corpus.crisis)} crisis, {negatives} hard negatives, "
+                   f"{len(corpus.intents) - negatives} everyday, {len(corpus.followups)} crisis-mode, "
+                   f"{len(corpus.answers)} check-in answers; checked (labels, duplicates, conflicts)")
     if problems:
         sys.exit(1)
 

@@ -42,6 +42,7 @@ class Answer:
     replies: tuple[str, ...]
     repeat: bool = False      # a repeated delivery answered from the stored reply
     throttled: bool = False   # the loop guard held back the replies
+    detail: str | None = None  # the crisis kind, crisis-mode topic or check-in answer
 
 
 class Conversation:
@@ -105,4 +106,4 @@ class Conversation:
             "inbound from %s intent=%s replies=%d%s",
             phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
         )
-        return Answer(outcome.intent, replies, throttled=throttled)
+        return Answer(outcome.intent, replies, throttled=throttled, detail=outcome.detail)

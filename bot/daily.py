@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
 from bot.settings import Settings
 from bot.store import Store
-from flows import daily, schedule
+from flows import daily, engine, schedule
 from flows.content import Content
 from flows.model import Outcome, State
 
@@ -158,11 +158,11 @@ class Daily(Writer):
         advances_for: dict[tuple[str, str], datetime] = {}
         slots_for: dict[tuple[str, str, datetime], tuple[datetime | None, str | None]] = {}
         columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
-                   people.c.daily_next_at)
+                   people.c.daily_next_at, people.c.flow)
         due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
         for session, rows in due_batches(self.store, columns, due, BATCH):
             report.due += len(rows)
-            new_rows, advances = [], []
+            new_rows, advances, prompted = [], [], {}
             taken = self._quit_date_days(session, [row.id for row in rows])
             for row in rows:
                 zone_key = (row.daily_time, row.timezone)
@@ -186,6 +186,8 @@ class Daily(Writer):
                     report.skipped += 1
                     continue
                 _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
+                if daily.invites_reply(body) and not row.flow:
+                    prompted[row.id] = slot_at
                 new_rows.append({
                     "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
                     "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,
@@ -198,6 +200,15 @@ class Daily(Writer):
                     advance["cursor"] += 1
             if advances:
                 self._advance(session, advances)
+            # A text that asks something: its answer is read as one (flows.engine).
+            waiting = [{"pid": pid, "flow": {"name": engine.DAILY_PROMPT_FLOW, "asked_at": at.isoformat()}}
+                       for pid, at in prompted.items() if pid in written]
+            if waiting:
+                session.execute(
+                    update(people).where(people.c.id == bindparam("pid"), people.c.flow.is_(None))
+                    .values(flow=bindparam("flow", type_=people.c.flow.type)),
+                    waiting,
+                )
         return report
 
     @staticmethod

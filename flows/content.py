@@ -80,6 +80,7 @@ MESSAGE_IDS: dict[str, frozenset[str]] = {
     "checkin_passed": frozenset(),
     "checkin_not_yet": frozenset(),
     "checkin_partly": frozenset(),
+    "daily_reply": frozenset(),
 }
 
 # Words some messages cannot lose: carrier (CTIA) rules for HELP, opt-out and opt-in,

@@ -19,3 +19,10 @@ def compose(content: Content, person_key: str, cursor: int, kinds: str) -> tuple
     position = cursor // 2 if kinds == "both" else cursor
     text = pool[pick(len(pool), f"{person_key}:{kind}", position)]
     return kind, ensure_helpline(text, content.helpline)
+
+
+def invites_reply(text: str) -> bool:
+    """A daily text that asks the person something ("Name what you feel right now in one
+    word.", "Who's one person you could text today?"): its answer is read as one."""
+    body = text.split("\n")[0]
+    return "?" in body or body.lower().startswith("name ")

@@ -44,6 +44,8 @@ MAX_MATCH_CHARS = MAX_CHARS
 CRAVING_FOLLOWUP = "craving_followup"
 CHECKIN_FLOW = "checkin"
 CRAVING_CHECKIN_FLOW = "craving_checkin"
+DAILY_PROMPT_FLOW = "daily_prompt"       # set by the daily writer for a text that asks something
+DAILY_PROMPT_WINDOW = timedelta(hours=12)
 # How long after the craving check-in is sent an answer to it is read as one.
 CRAVING_ANSWER_WINDOW = timedelta(hours=6)
 
@@ -81,10 +83,11 @@ MENU_WORDS = frozenset({
     "good morning", "good afternoon", "good evening", "menu", "options", "keywords", "words",
 })
 
-# Besides an unsure crisis reply, only a real request is answered: a thank-you, a feeling
-# or "help me" adds nothing to the crisis reply.
-NOT_WORTH_ADDING = frozenset({intents.FALLBACK, intents.MENU, intents.THANKS, intents.FEELING,
-                              intents.NEED_HELP, intents.HELP})
+# Besides an unsure crisis reply, only a request for information or for PLAN is answered:
+# a thank-you or a feeling adds nothing to it, and nothing that changes consent (daily
+# texts, their time or zone) is done on a text that might be an emergency.
+ANSWERED_WITH_CRISIS = frozenset(REPLY_FOR) - {intents.THANKS, intents.FEELING, intents.NEED_HELP} | {
+    intents.PLAN, intents.MY_PLAN}
 # In crisis mode an everyday request ends it only when it is a keyword or clear: the
 # model's intent score must reach this (a follow-up topic was tried first).
 CRISIS_MODE_LEAVE_SCORE = 0.6
@@ -167,6 +170,9 @@ def _decide(message: Message, state: State, ctx: Context) -> Outcome:
         return answered
 
     reading = understanding.intent(message)
+    replied = _daily_prompt_reply(reading, state, ctx)
+    if replied is not None:
+        return replied
     if reading.intent is None:
         menu = message.normal in MENU_WORDS
         return Outcome(intents.FALLBACK, (ctx.text("menu" if menu else "fallback"),), state)
@@ -176,16 +182,18 @@ def _decide(message: Message, state: State, ctx: Context) -> Outcome:
 # --- crisis ---------------------------------------------------------------------------
 
 def _awaits_answer(state: State, ctx: Context) -> bool:
-    """Steady asked a question and this text is likely its answer: a PLAN step or a
-    check-in. (Crisis mode has its own handling.)"""
+    """Steady asked a question and this text is likely its answer: a PLAN step, a
+    check-in, a daily text that asked something. (Crisis mode has its own handling.)"""
     flow = state.flow or {}
     if plan.is_open(state, ctx.now) or flow.get("name") == CHECKIN_FLOW:
         return True
-    if flow.get("name") == CRAVING_CHECKIN_FLOW:
-        try:
+    try:
+        if flow.get("name") == CRAVING_CHECKIN_FLOW:
             return datetime.fromisoformat(flow["from"]) <= ctx.now
-        except (KeyError, TypeError, ValueError):
-            return False
+        if flow.get("name") == DAILY_PROMPT_FLOW:
+            return ctx.now - datetime.fromisoformat(flow["asked_at"]) <= DAILY_PROMPT_WINDOW
+    except (KeyError, TypeError, ValueError):
+        return False
     return False
 
 
@@ -199,7 +207,7 @@ def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context)
     reply = ctx.content.crisis_reply(danger.kind, danger.language)
     if not danger.sure and not crisis_mode.is_on(state):
         asked = ctx.understanding.intent(message).intent
-        if asked is not None and asked not in NOT_WORTH_ADDING:
+        if asked in ANSWERED_WITH_CRISIS:
             answer = _keyword(asked, state, ctx, message)
             return replace(answer, intent=intents.CRISIS, replies=(reply,) + answer.replies, detail=danger.kind)
         return Outcome(intents.CRISIS, (reply,), state, detail=danger.kind)
@@ -394,6 +402,31 @@ def _checkin_score(state: State, text: str) -> int | None:
     if not state.flow or state.flow.get("name") != CHECKIN_FLOW:
         return None
     return quitdays.parse_checkin(text)
+
+
+# What a reply to a daily prompt may be read as, besides an answer: a request of its own.
+_PROMPT_ANSWERS = frozenset({None, intents.FEELING, intents.THANKS, intents.MENU, intents.FALLBACK,
+                             intents.MINDFULNESS, intents.SUPPORT})
+
+
+def _daily_prompt_reply(reading, state: State, ctx: Context) -> Outcome | None:
+    """An answer to a daily text that asked something ("tired", "my sister"), within
+    DAILY_PROMPT_WINDOW of it: a short reply that takes it in, not "didn't catch that".
+    A keyword or a clear request is answered as itself instead."""
+    flow = state.flow
+    if not flow or flow.get("name") != DAILY_PROMPT_FLOW:
+        return None
+    try:
+        asked = datetime.fromisoformat(flow["asked_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not asked <= ctx.now <= asked + DAILY_PROMPT_WINDOW:
+        return None
+    if reading.source != "model" and reading.intent is not None:
+        return None
+    if reading.intent not in _PROMPT_ANSWERS and reading.score >= CRISIS_MODE_LEAVE_SCORE:
+        return None
+    return Outcome(intents.FEELING, (ctx.text("daily_reply"),), replace(state, flow=None), detail="daily_reply")
 
 
 def _drop_stale_checkin(state: State, ctx: Context) -> State:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Models", "Thresholds", "CrisisReading", "IntentReading", "Understanding", "OTHER"]
 
+# A bare yes or no answers a question; with none asked it asks for nothing.
+BARE_YES_NO = frozenset({"yes", "y", "yeah", "yea", "ya", "yep", "yup", "sure", "no", "n", "nope", "nah", "si", "yes please"})
 # A text of nothing but these is a thank-you or an okay.
 THANKS_EMOJI = frozenset("👍🙏❤👌💯😊🙂☺💙💜💚🫶👏🤝✅")
 OTHER = "_other"     # the "not a follow-up / not an answer" label of the topic and answer models
@@ -73,8 +75,10 @@ class Thresholds:
     # to expect, and out of context they score loosely: there a model-only crisis needs
     # this much. Rules count as always.
     answering: float = 0.85
-    # The intent model's probability below which a text is not understood.
-    intent: float = 0.30
+    # The intent score below which a text is not understood (the fallback). Swept on the
+    # same data: 0.30 -> 0.827 intent accuracy (CV), 0.15 -> 0.838, 0.0 -> 0.840; 0.15
+    # keeps "didn't catch that" for the texts the model is least sure of.
+    intent: float = 0.15
     # Crisis mode: a follow-up topic counts from this score (and must beat "something else").
     topic: float = 0.30
     # An answer to a check-in question counts from this score.
@@ -164,14 +168,19 @@ class Understanding:
         strong = rule is not None and not crisis_rules.is_weak(rule)
         if rules_only and not strong:
             return None
-        parts = (message,) + message.sentences
-        scores = [self.crisis_score(part) for part in parts]
-        best = max(range(len(parts)), key=scores.__getitem__)
-        score = scores[best]
-        whole, sentence = scores[0], max(scores[1:], default=0.0)
+        whole = self.crisis_score(message)
         bar = th.veto if rule is not None else th.crisis
         if answering:
             bar = max(bar, th.answering)
+        parts, scores = [message], [whole]
+        if not strong and whole < th.sure:
+            # A single sentence can still decide, or make it sure ("send meetings. also i
+            # took 20 bars"); a rule or a sure whole text needs no more reading.
+            parts += message.sentences
+            scores += [self.crisis_score(part) for part in message.sentences]
+        best = max(range(len(parts)), key=scores.__getitem__)
+        score = scores[best]
+        sentence = max(scores[1:], default=0.0)
         if strong:
             sure = True
         elif whole >= bar or sentence >= max(th.sentence, bar):
@@ -198,6 +207,8 @@ class Understanding:
             return IntentReading(intents.DAILY_TIME, 1.0, "setting")
         if is_zone_request(message.raw):
             return IntentReading(intents.DAILY_ZONE, 1.0, "setting")
+        if message.folded in BARE_YES_NO:
+            return IntentReading(None, 0.0, "none")
         if not any(ch.isalpha() for ch in message.folded):
             if message.emoji and set(message.emoji) <= THANKS_EMOJI:
                 return IntentReading(intents.THANKS, 1.0, "emoji")    # 👍, 🙏

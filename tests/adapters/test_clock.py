@@ -294,3 +294,28 @@ def test_the_tick_report_counts_what_it_did(world, fake):
     report = world.tick(utc(2026, 11, 24, 14, 0))
     assert (report.enqueue.due, report.enqueue.enqueued, report.send.sent) == (3, 3, 3)
     assert report.errors == []
+
+
+def test_a_daily_text_that_asks_something_waits_for_its_answer(world, fake):
+    from flows import daily as daily_texts
+    from flows import engine
+
+    world.text(NY, "DAILY", utc(2026, 11, 24, 3, 0))
+    asked = answered = 0
+    day = utc(2026, 11, 24, 14, 0)           # 9:00 AM in New York
+    for _ in range(40):
+        world.tick(day)
+        with world.store.transaction() as tx:
+            person = tx.session.execute(select(models.Person)).scalars().one()
+            flow = person.flow
+        sent = [r for r in rows(world, kind="daily") if r.due_at == day]
+        if sent and daily_texts.invites_reply(sent[0].body):
+            asked += 1
+            assert flow == {"name": engine.DAILY_PROMPT_FLOW, "asked_at": day.isoformat()}
+            reply = world.text(NY, "tired", day + timedelta(hours=1))
+            assert (reply.intent, "Thanks for writing back" in reply.replies[0]) == ("feeling", True)
+            answered += 1
+        else:
+            assert not flow or flow.get("name") != engine.DAILY_PROMPT_FLOW
+        day += timedelta(days=1)
+    assert asked >= 1 and answered == asked

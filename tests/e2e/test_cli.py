@@ -156,9 +156,10 @@ def test_content_check_lists_every_message_with_its_encoding_and_segments(steady
     result = steady("content", "check")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    summary = re.fullmatch(r"(\d+) messages, 0 problems", lines[-1])
+    assert lines[-1].startswith("examples: ") and "checked" in lines[-1]
+    summary = re.fullmatch(r"(\d+) messages, 0 problems", lines[-2])
     assert summary, lines[-1]
-    rows = [line for line in lines[:-1] if not line.startswith(" ")]
+    rows = [line for line in lines[:-2] if not line.startswith(" ")]
     assert len(rows) == int(summary.group(1)) > 20
     for row in rows:
         assert re.fullmatch(r"OK +\S+ +GSM-7 +\d+ chars [123] seg", row), row
@@ -168,7 +169,7 @@ def test_content_check_lists_every_message_with_its_encoding_and_segments(steady
 def test_content_check_quiet_prints_only_the_summary_when_all_is_well(steady):
     result = steady("content", "check", "--quiet")
     assert result.returncode == 0
-    assert re.fullmatch(r"\d+ messages, 0 problems\n", result.stdout)
+    assert re.fullmatch(r"\d+ messages, 0 problems\nexamples: \d+ crisis, .*checked.*\n", result.stdout)
 
 
 def test_db_upgrade_succeeds_twice_and_leaves_the_database_at_head(steady_on, database_url, tmp_path):

@@ -65,3 +65,14 @@ def test_steady_explain_names_the_kind_the_score_and_the_closest_examples():
     explained = json.loads(result.output)
     assert explained["intent"] == "crisis" and explained["crisis"]["kind"] == "overdose_other"
     assert explained["nearest_examples"][0]["label"].startswith("crisis:")
+
+
+def test_chat_json_names_the_crisis_kind_and_the_crisis_mode_topic(tmp_path):
+    result = CliRunner().invoke(
+        main, ["chat", "--json"], input="my friend isnt breathing\ni dont have narcan\n",
+        env={"STEADY_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "", "STEADY_LOG_LEVEL": "WARNING"},
+    )
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.strip().splitlines()[-2:])
+    assert (first["intent"], first["detail"]) == ("crisis", "overdose_other")
+    assert (second["intent"], second["detail"]) == ("crisis_followup", "no_naloxone")

@@ -174,3 +174,18 @@ def test_a_bare_help_is_the_carrier_help_not_a_crisis():
 def test_how_much_narcan_do_i_give_is_a_crisis():
     (outcome,) = talk(["how much narcan do i give him"])
     assert outcome.intent == intents.CRISIS and outcome.detail == "overdose_other"
+
+
+def test_an_answer_to_a_daily_prompt_is_taken_in_and_a_request_is_answered_as_itself():
+    from flows import daily
+    asked = State(flow={"name": engine.DAILY_PROMPT_FLOW, "asked_at": (NOW - timedelta(hours=1)).isoformat()})
+    tired = engine.turn("tired", asked, ctx())
+    assert (tired.intent, tired.detail, tired.state.flow) == (intents.FEELING, "daily_reply", None)
+    sister = engine.turn("my sister probably", asked, ctx())
+    assert sister.detail == "daily_reply"
+    assert engine.turn("MEETINGS", asked, ctx()).intent == intents.SUPPORT
+    late = engine.turn("my sister probably", asked, ctx(NOW + timedelta(hours=12)))
+    assert late.detail != "daily_reply"
+    assert daily.invites_reply("Who's one person you could text today?\nSAMHSA Helpline: 1-800-662-4357")
+    assert daily.invites_reply("Name what you feel right now in one word.")
+    assert not daily.invites_reply("Some days will feel easier than others.\nWhat? SAMHSA")
