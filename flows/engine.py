@@ -27,6 +27,7 @@ from datetime import datetime, time, timedelta
 
 from flows import crisis_mode, intents, plan, quitdays
 from flows.carrier import carrier_keyword
+from flows.crisis import is_weak as is_weak_rule
 from flows.context import Context
 from flows.helpline import ensure_helpline
 from flows.message import MAX_CHARS, Message
@@ -199,11 +200,20 @@ def _awaits_answer(state: State, ctx: Context) -> bool:
 
 def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context) -> Outcome:
     """The crisis reply first. Sure: crisis mode opens. Unsure: the answer follows it."""
-    if crisis_mode.is_on(state) and not _new_danger(danger, state):
+    if crisis_mode.is_on(state):
         # In crisis mode the crisis reply has just gone out: a follow-up it recognises
         # ("he's breathing again", "I don't have narcan") says more, and otherwise the
-        # short reminder does, rather than the same long text again.
-        return _crisis_topic(message, state, ctx) or _crisis_reminder(state, ctx)
+        # short reminder does, rather than the same long text again. Only a new danger
+        # of another kind gets its own crisis reply: one a rule names outright, or one
+        # the model is sure of that is no recognised follow-up.
+        new = _new_danger(danger, state)
+        ruled = danger.rule is not None and not is_weak_rule(danger.rule)
+        if not (new and ruled):
+            followup = _crisis_topic(message, state, ctx)
+            if followup is not None:
+                return followup
+            if not new:
+                return _crisis_reminder(state, ctx)
     reply = ctx.content.crisis_reply(danger.kind, danger.language)
     if not danger.sure and not crisis_mode.is_on(state):
         asked = ctx.understanding.intent(message).intent
@@ -212,20 +222,22 @@ def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context)
             return replace(answer, intent=intents.CRISIS, replies=(reply,) + answer.replies, detail=danger.kind)
         return Outcome(intents.CRISIS, (reply,), state, detail=danger.kind)
     offer = plan.resume_offer(state, ctx)
-    new = crisis_mode.begin(state, danger, ctx.now)
-    return Outcome(intents.CRISIS, (reply,) + ((offer,) if offer else ()), new, detail=danger.kind)
+    renewed = crisis_mode.begin(state, danger, ctx.now)
+    return Outcome(intents.CRISIS, (reply,) + ((offer,) if offer else ()), renewed, detail=danger.kind)
 
 
-# A danger of another kind in crisis mode gets its own crisis reply, not a follow-up:
-# suicide or violence after an overdose, or anything specific after a bare call for help.
-_DISTINCT_KINDS = frozenset({"suicide", "violence"})
+# A sure danger of another kind in crisis mode gets its own crisis reply, not a follow-up
+# (an overdose after a suicide text, a threat after an overdose) - except between the two
+# overdose kinds, which the model often mixes up ("he's not breathing" / "I'm fading"),
+# and a bare call for help after a specific crisis, which adds nothing to it.
+_SAME_EMERGENCY = frozenset({"overdose_other", "overdose_self"})
 
 
 def _new_danger(danger: CrisisReading, state: State) -> bool:
     current = crisis_mode.kind(state)
-    if danger.kind == current or not danger.sure:
+    if danger.kind == current or not danger.sure or danger.kind == "call_for_help":
         return False
-    return danger.kind in _DISTINCT_KINDS or current == "call_for_help"
+    return not {danger.kind, current} <= _SAME_EMERGENCY
 
 
 def _crisis_topic(message: Message, state: State, ctx: Context) -> Outcome | None:

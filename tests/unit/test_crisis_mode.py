@@ -189,3 +189,9 @@ def test_an_answer_to_a_daily_prompt_is_taken_in_and_a_request_is_answered_as_it
     assert daily.invites_reply("Who's one person you could text today?\nSAMHSA Helpline: 1-800-662-4357")
     assert daily.invites_reply("Name what you feel right now in one word.")
     assert not daily.invites_reply("Some days will feel easier than others.\nWhat? SAMHSA")
+
+
+def test_an_overdose_after_a_suicide_text_gets_the_overdose_reply():
+    _, overdose = talk(["got the gun in my lap", "fell out after the shot, took way too much, cant stay awake"])
+    assert overdose.intent == intents.CRISIS and overdose.detail == "overdose_self"
+    assert overdose.replies[0] == CONTENT.crisis_reply("overdose_self", "en")
