@@ -14,6 +14,7 @@ character 3-5-grams inside word boundaries (typos: "withdrawl", "suboxen"), pict
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping, Sequence
@@ -24,6 +25,9 @@ from flows.matcher import canon_word
 from flows.message import Message
 
 __all__ = ["features", "Vectorizer", "LinearModel", "Vector"]
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _length_bucket(count: int) -> str:
@@ -56,7 +60,7 @@ def features(message: Message | str) -> list[str]:
     for word in words:
         out += _grams(word)
     out += [f"e:{ch}" for ch in message.emoji]
-    if any(ch.isdigit() for ch in message.folded):
+    if _DIGIT.search(message.folded):
         out.append("n:#")
     out.append(_length_bucket(len(words)))
     return out
@@ -105,7 +109,7 @@ class Vectorizer:
         named = [f"w:{w}" for w in canon]
         named += [f"b:{a} {b}" for a, b in zip(canon, canon[1:])]
         named += [f"e:{ch}" for ch in message.emoji]
-        if any(ch.isdigit() for ch in message.folded):
+        if _DIGIT.search(message.folded):
             named.append("n:#")
         named.append(_length_bucket(len(words)))
         columns += [col for col in map(get, named) if col is not None]

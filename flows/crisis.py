@@ -212,8 +212,9 @@ _RULES: list[tuple[str, str]] = [
                  r"(?! (?:time|of (?:my|your|his|her|their|the|our) (?:time|money)|money|work|effort|today|"
                  r"yesterday|this week|lately|overtime|homework|stuff|shopping|coffee|caffeine|sugar|food|candy|"
                  r"sun|classes|credits|shifts|hours|pictures|photos|selfies|naps?))"),
-    ("narcan_amount", r"\bhow (?:much|many)(?: \w+){0,2}? (?:narcan|narcon|narkan|naloxone|sprays?|doses of narcan)\b"
-                      r"(?! (?:cost|costs|is it|does it cost|at|in a box|in a pack|come))"),
+    ("narcan_amount", r"\bhow (?:much|many)(?: \w+){0,2}? (?:narcan|narcon|narkan|naloxone|sprays?)(?: \w+){0,3}? "
+                      r"(?:do i|should i|can i|i give|to give (?:him|her|them|my))\b"
+                      r"(?! (?:keep|buy|carry|have|get|order|stock|bring|pack))"),
     ("narcan", r"\b(?:narcan|narcon|narkan|naloxone|naloxon|naloxona)\b(?: \w+){0,4}? "
                r"(?:not working|isnt working|is not working|didnt work|did not work|doesnt work|does not work|"
                r"wont work|aint working|not doing anything|did nothing|no funciona|no sirve|no funciono|no sirvio)\b|"
@@ -258,9 +259,11 @@ _RULES: list[tuple[str, str]] = [
                    r"\bno (?:quiero|puedo) (?:vivir|estar viv[oa]|existir|seguir (?:viviendo|viv[oa]|aqui|adelante))\b|"
                    r"\bya no (?:quiero|puedo) (?:vivir|seguir)(?= \||$)|"
                    r"\b(?:quitarme la vida|acabar con mi vida|terminar con mi vida|acabar con todo|mejor muert[oa]|"
-                   r"estaria mejor muert[oa]|no vale la pena vivir|me estoy muriendo|se esta muriendo|me muero|"
-                   r"se muere)\b|"
+                   r"estaria mejor muert[oa]|no vale la pena vivir)\b|"
                    r"\bno tengo (?:razon|razones|motivo|motivos|nada) (?:para|por (?:que|lo que)) vivir\b"),
+    # "me muero" is first of all an idiom ("me muero de sueno", "me muero por verte"):
+    # a weak rule, so the model decides.
+    ("dying_es", r"\b(?:me estoy muriendo|se esta muriendo|me muero|se muere|se nos muere)\b"),
     ("self_harm_es", r"\b(?:hacerme dano|hacerme danio|lastimarme|cortarme|me corto|me estoy cortando|me lastimo|"
                      r"autolesion\w*|me hago dano)\b"),
     ("overdose_es", r"\bsobre ?dos[ie]s\b|\bsobredosi\b|\bsobredos\b|"
@@ -338,7 +341,7 @@ def is_crisis(text: Message | str) -> bool:
 WEAK_RULES = frozenset({
     "overdose", "od", "overdose_typo", "narcan", "dying", "going_to_die", "emergency", "seizure",
     "suicide", "suicide_typo", "self_harm", "emergency_es", "overdose_es", "overdose_es_typo",
-    "suicide_es_typo", "unresponsive", "not_breathing", "turning_blue", "too_much", "pills",
+    "suicide_es_typo", "unresponsive", "not_breathing", "turning_blue", "too_much", "pills", "dying_es",
 })
 
 # Rules that name the kind of crisis outright: wanting to die, killing oneself, self-harm.

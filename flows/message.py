@@ -72,6 +72,8 @@ class Message:
     @cached_property
     def emoji(self) -> tuple[str, ...]:
         """Pictographs in the text (normalising drops them, but they carry tone: 💀, 😭)."""
+        if self.raw.isascii():
+            return ()
         return tuple(ch for ch in self.raw if unicodedata.category(ch) == "So")[:10]
 
     def __bool__(self) -> bool:

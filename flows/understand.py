@@ -182,7 +182,10 @@ class Understanding:
         score = scores[best]
         sentence = max(scores[1:], default=0.0)
         if strong:
-            sure = True
+            # A rule always counts; it is sure unless the model is nearly certain it is
+            # not a crisis ("I tried to kill myself in 2014, I'm stable now: will a
+            # clinic take me?"): then the answer follows the crisis reply.
+            sure = score >= th.veto
         elif whole >= bar or sentence >= max(th.sentence, bar):
             sure = score >= th.sure
         else:

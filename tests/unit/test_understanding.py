@@ -79,10 +79,18 @@ def test_hard_negatives_are_not_a_crisis(text):
     assert U.crisis(Message.of(text)) is None
 
 
-def test_a_strong_rule_is_sure_whatever_the_model_says():
+def test_a_strong_rule_always_counts_and_is_sure_unless_the_model_nearly_certainly_disagrees():
     strict = Understanding(U.models, MATCHER, Thresholds(crisis=1.01, sure=1.01))
     reading = strict.crisis(Message.of("i want to kill myself"))
     assert reading is not None and reading.sure and reading.rule == "kill_self"
+    doubting = Understanding(U.models, MATCHER, Thresholds(crisis=1.01, sure=1.01, veto=1.01))
+    reading = doubting.crisis(Message.of("i want to kill myself"))
+    assert reading is not None and not reading.sure
+
+
+def test_me_muero_de_sueno_is_an_idiom_and_me_quiero_morir_is_a_crisis():
+    assert U.crisis(Message.of("me muero de sueno jaja")) is None
+    assert U.crisis(Message.of("me quiero morir")).kind == "suicide"
 
 
 def test_a_weak_rule_is_overruled_when_the_model_is_sure_it_is_not_a_crisis():
