@@ -24,7 +24,6 @@ from typing import Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from flows.classifier import LinearModel, Vectorizer, features

@@ -1,4 +1,6 @@
-"""The one crisis check. It runs first on every message, in every flow.
+"""The crisis rules: the high-precision half of the crisis check (flows.understand holds
+the other half, the trained model, and decides with both). They run first on every
+message, in every flow.
 
 It leans to recall: a false alarm costs one kind message with 911, 988 and the
 helpline; a miss can cost a life. So any clear phrase about suicide, self-harm,

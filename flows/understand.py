@@ -1,20 +1,23 @@
 """Understanding one text: is it a crisis (which kind, how sure), and what does it ask for.
 
 Rules and a trained model work together, in one place:
-- crisis = a high-precision rule (flows.crisis) OR the crisis model's score at or above
+- crisis = a high-precision rule (flows.crisis) OR the model's crisis score at or above
   `Thresholds.crisis`, a threshold chosen for recall. A rule known to fire on hard
-  negatives too (a "weak" rule: a bare "overdose", "narcan", "dying") counts unless the
-  model is nearly sure it is not a crisis (`Thresholds.veto`).
-- the score is the highest of the whole text and each of its sentences, so a danger
+  negatives too (a "weak" rule: a bare "overdose", "narcan", "dying", "me muero")
+  counts from the lower `Thresholds.veto` instead.
+- one sentence of several can decide alone at `Thresholds.sentence`, so a danger
   sentence after an ordinary one ("send me meetings. also i took 20 klonopin") counts.
-- `sure` is False for a crisis the model is not sure of and no strong rule backs: the
-  engine then sends the crisis reply AND the answer to what was asked (past history, a
-  question), so a false alarm never swallows the answer.
-- intent: an exact keyword (the menu's words, typos allowed) first, then the intent
-  model; below `Thresholds.intent` the text is not understood (the fallback).
+- while Steady waits for an answer to its own question, a model-only crisis needs
+  `Thresholds.answering`; a text that is a carrier keyword (HELP, STOP) only a rule.
+- `sure`: a strong rule (unless the model is nearly certain it is no crisis) or a
+  score of `Thresholds.sure`. An unsure crisis makes the engine send the crisis reply
+  AND the answer to what was asked (past history, a question), so a false alarm never
+  swallows the answer.
+- intent: an exact keyword (the menu's words, typos allowed), a daily-text setting in
+  its fixed form, then the model; below `Thresholds.intent` the text is not understood.
 
 Thresholds are decisions, made from `steady eval` on the corpus (5-fold
-cross-validation); the figures they were chosen from are beside each one.
+cross-validation); the figures they were chosen from are beside them.
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ import numpy as np
 
 from flows import crisis as crisis_rules
 from flows import intents
-from flows.preferences import parse_kinds
-from flows.timeparse import is_time_request
-from flows.zones import is_zone_request
 from flows.classifier import LinearModel, Vector, Vectorizer
 from flows.language import guess_language
 from flows.message import Message
+from flows.preferences import parse_kinds
+from flows.timeparse import is_time_request
+from flows.zones import is_zone_request
 
 if TYPE_CHECKING:
     from flows.matcher import Matcher

@@ -10,12 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-import content as content_package
 from flows import engine, intents
 from flows.context import Context
 from flows.gsm import is_gsm7, segments
 from flows.helpline import HELPLINE_NUMBER
-from flows.matcher import Matcher
 from flows.model import State
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)

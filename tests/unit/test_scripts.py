@@ -4,7 +4,6 @@ follow-ups, craving then the check-in answer, PLAN with messy answers, STOP mid-
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
