@@ -48,21 +48,32 @@ def _grams(word: str) -> tuple[str, ...]:
     return tuple(f"c:{padded[i:i + n]}" for n in (3, 4, 5) for i in range(size - n + 1))
 
 
-def features(message: Message | str) -> list[str]:
-    """The features of one text, repeats kept (they are term counts)."""
-    message = Message.of(message)
-    words = message.words[:80]
+def _words(message: Message) -> tuple[str, ...]:
+    return message.words[:80]
+
+
+def _named(message: Message, words: tuple[str, ...]) -> list[str]:
+    """Every feature but the character n-grams: words, word pairs, pictographs, a digit
+    marker and the length bucket."""
     canon: list[str] = []
     for word in words:
         canon.extend(canon_word(word))
     out = [f"w:{w}" for w in canon]
     out += [f"b:{a} {b}" for a, b in zip(canon, canon[1:])]
-    for word in words:
-        out += _grams(word)
     out += [f"e:{ch}" for ch in message.emoji]
     if _DIGIT.search(message.folded):
         out.append("n:#")
     out.append(_length_bucket(len(words)))
+    return out
+
+
+def features(message: Message | str) -> list[str]:
+    """The features of one text, repeats kept (they are term counts)."""
+    message = Message.of(message)
+    words = _words(message)
+    out = _named(message, words)
+    for word in words:
+        out += _grams(word)
     return out
 
 
@@ -99,20 +110,10 @@ class Vectorizer:
 
     def vector(self, message: Message | str) -> Vector:
         message = Message.of(message)
-        get = self.vocabulary.get
-        words = message.words[:80]
-        columns: list[int] = []
-        canon: list[str] = []
+        words = _words(message)
+        columns = [col for col in map(self.vocabulary.get, _named(message, words)) if col is not None]
         for word in words:
             columns += self._columns_of(word)
-            canon.extend(canon_word(word))
-        named = [f"w:{w}" for w in canon]
-        named += [f"b:{a} {b}" for a, b in zip(canon, canon[1:])]
-        named += [f"e:{ch}" for ch in message.emoji]
-        if _DIGIT.search(message.folded):
-            named.append("n:#")
-        named.append(_length_bucket(len(words)))
-        columns += [col for col in map(get, named) if col is not None]
         if not columns:
             return Vector(np.zeros(0, dtype=np.int64), np.zeros(0))
         index, tf = np.unique(np.asarray(columns, dtype=np.int64), return_counts=True)
