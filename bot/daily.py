@@ -158,7 +158,7 @@ class Daily(Writer):
         advances_for: dict[tuple[str, str], datetime] = {}
         slots_for: dict[tuple[str, str, datetime], tuple[datetime | None, str | None]] = {}
         columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
-                   people.c.daily_next_at, people.c.flow)
+                   people.c.daily_next_at, people.c.flow, people.c.updated_at)
         due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
         for session, rows in due_batches(self.store, columns, due, BATCH):
             report.due += len(rows)
@@ -186,8 +186,8 @@ class Daily(Writer):
                     report.skipped += 1
                     continue
                 _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
-                if daily.invites_reply(body) and not row.flow:
-                    prompted[row.id] = slot_at
+                if daily.invites_reply(body) and engine.prompt_may_replace(row.flow, slot_at):
+                    prompted[row.id] = (slot_at, row.updated_at)
                 new_rows.append({
                     "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
                     "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,
@@ -200,12 +200,14 @@ class Daily(Writer):
                     advance["cursor"] += 1
             if advances:
                 self._advance(session, advances)
-            # A text that asks something: its answer is read as one (flows.engine).
-            waiting = [{"pid": pid, "flow": {"name": engine.DAILY_PROMPT_FLOW, "asked_at": at.isoformat()}}
-                       for pid, at in prompted.items() if pid in written]
+            # A text that asks something: its answer is read as one (flows.engine). Only if
+            # no turn changed the person since they were read (updated_at): a PLAN begun
+            # meanwhile is never overwritten.
+            waiting = [{"pid": pid, "seen": seen, "flow": {"name": engine.DAILY_PROMPT_FLOW, "asked_at": at.isoformat()}}
+                       for pid, (at, seen) in prompted.items() if pid in written]
             if waiting:
                 session.execute(
-                    update(people).where(people.c.id == bindparam("pid"), people.c.flow.is_(None))
+                    update(people).where(people.c.id == bindparam("pid"), people.c.updated_at == bindparam("seen"))
                     .values(flow=bindparam("flow", type_=people.c.flow.type)),
                     waiting,
                 )

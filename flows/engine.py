@@ -182,20 +182,46 @@ def _decide(message: Message, state: State, ctx: Context) -> Outcome:
 
 # --- crisis ---------------------------------------------------------------------------
 
+def answer_window(flow) -> tuple[datetime, datetime] | None:
+    """When an answer to Steady's own question is read as one: (from, until) for the
+    craving check-in and a daily text that asked something; None for any other flow or
+    one that can't be read."""
+    if not flow:
+        return None
+    try:
+        if flow.get("name") == CRAVING_CHECKIN_FLOW:
+            return datetime.fromisoformat(flow["from"]), datetime.fromisoformat(flow["until"])
+        if flow.get("name") == DAILY_PROMPT_FLOW:
+            asked = datetime.fromisoformat(flow["asked_at"])
+            return asked, asked + DAILY_PROMPT_WINDOW
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
+
+
+def _answering(state: State, name: str, ctx: Context) -> bool:
+    """A flow of this name is waiting for its answer right now."""
+    window = answer_window(state.flow) if state.flow and state.flow.get("name") == name else None
+    return window is not None and window[0] <= ctx.now <= window[1]
+
+
+def prompt_may_replace(flow, at: datetime) -> bool:
+    """May a daily text that asks something, sent at `at`, start waiting for its answer?
+    Over nothing, an earlier prompt, or a craving check-in whose answer window has
+    closed; never over an open PLAN, crisis mode or a quit-date check-in."""
+    if not flow:
+        return True
+    window = answer_window(flow)
+    return window is not None and (flow.get("name") == DAILY_PROMPT_FLOW or window[1] < at)
+
+
 def _awaits_answer(state: State, ctx: Context) -> bool:
     """Steady asked a question and this text is likely its answer: a PLAN step, a
     check-in, a daily text that asked something. (Crisis mode has its own handling.)"""
     flow = state.flow or {}
     if plan.is_open(state, ctx.now) or flow.get("name") == CHECKIN_FLOW:
         return True
-    try:
-        if flow.get("name") == CRAVING_CHECKIN_FLOW:
-            return datetime.fromisoformat(flow["from"]) <= ctx.now
-        if flow.get("name") == DAILY_PROMPT_FLOW:
-            return ctx.now - datetime.fromisoformat(flow["asked_at"]) <= DAILY_PROMPT_WINDOW
-    except (KeyError, TypeError, ValueError):
-        return False
-    return False
+    return _answering(state, CRAVING_CHECKIN_FLOW, ctx) or _answering(state, DAILY_PROMPT_FLOW, ctx)
 
 
 def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context) -> Outcome:
@@ -394,14 +420,7 @@ def _label(hhmm: str) -> str:
 
 def _craving_checkin(message: Message, state: State, ctx: Context) -> Outcome | None:
     """An answer to "did the craving pass?" (yes / not yet / a bit), once that was asked."""
-    flow = state.flow
-    if not flow or flow.get("name") != CRAVING_CHECKIN_FLOW:
-        return None
-    try:
-        asked, until = datetime.fromisoformat(flow["from"]), datetime.fromisoformat(flow["until"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not asked <= ctx.now <= until:
+    if not _answering(state, CRAVING_CHECKIN_FLOW, ctx):
         return None
     answer, _ = ctx.understanding.answer(message)
     if answer is None:
@@ -425,14 +444,7 @@ def _daily_prompt_reply(reading, state: State, ctx: Context) -> Outcome | None:
     """An answer to a daily text that asked something ("tired", "my sister"), within
     DAILY_PROMPT_WINDOW of it: a short reply that takes it in, not "didn't catch that".
     A keyword or a clear request is answered as itself instead."""
-    flow = state.flow
-    if not flow or flow.get("name") != DAILY_PROMPT_FLOW:
-        return None
-    try:
-        asked = datetime.fromisoformat(flow["asked_at"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not asked <= ctx.now <= asked + DAILY_PROMPT_WINDOW:
+    if not _answering(state, DAILY_PROMPT_FLOW, ctx):
         return None
     if reading.source != "model" and reading.intent is not None:
         return None
@@ -446,11 +458,8 @@ def _drop_stale_checkin(state: State, ctx: Context) -> State:
     The craving check-in's answer window closes the same way."""
     flow = state.flow
     if flow and flow.get("name") == CRAVING_CHECKIN_FLOW:
-        try:
-            over = ctx.now > datetime.fromisoformat(flow["until"])
-        except (KeyError, TypeError, ValueError):
-            over = True
-        return replace(state, flow=None) if over else state
+        window = answer_window(flow)
+        return replace(state, flow=None) if window is None or ctx.now > window[1] else state
     if not flow or flow.get("name") != CHECKIN_FLOW:
         return state
     asked = flow.get("asked_at")

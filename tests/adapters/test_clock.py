@@ -319,3 +319,21 @@ def test_a_daily_text_that_asks_something_waits_for_its_answer(world, fake):
             assert not flow or flow.get("name") != engine.DAILY_PROMPT_FLOW
         day += timedelta(days=1)
     assert asked >= 1 and answered == asked
+
+
+def test_an_unanswered_daily_prompt_does_not_keep_the_next_one_from_waiting(world, fake):
+    from flows import daily as daily_texts
+    from flows import engine
+
+    world.text(NY, "DAILY", utc(2026, 11, 24, 3, 0))
+    day, asked = utc(2026, 11, 24, 14, 0), []
+    for _ in range(60):
+        world.tick(day)
+        sent = [r for r in rows(world, kind="daily") if r.due_at == day]
+        if sent and daily_texts.invites_reply(sent[0].body):
+            with world.store.transaction() as tx:
+                flow = tx.session.execute(select(models.Person)).scalars().one().flow
+            assert flow == {"name": engine.DAILY_PROMPT_FLOW, "asked_at": day.isoformat()}   # never answered
+            asked.append(day)
+        day += timedelta(days=1)
+    assert len(asked) >= 2
