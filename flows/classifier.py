@@ -85,6 +85,18 @@ class Vector:
     value: np.ndarray
 
 
+def _counted(columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns, sorted, and how often each occurs: np.unique's answer
+    without its generality, which cost a third of building a vector."""
+    index = np.asarray(columns, dtype=np.int64)
+    index.sort()
+    first = np.empty(index.size, dtype=bool)
+    first[0] = True
+    np.not_equal(index[1:], index[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return index[starts], np.diff(np.append(starts, index.size))
+
+
 @dataclass(frozen=True)
 class Vectorizer:
     """Vocabulary and inverse document frequencies, as learned (sublinear tf, L2 norm).
@@ -116,7 +128,7 @@ class Vectorizer:
             columns += self._columns_of(word)
         if not columns:
             return Vector(np.zeros(0, dtype=np.int64), np.zeros(0))
-        index, tf = np.unique(np.asarray(columns, dtype=np.int64), return_counts=True)
+        index, tf = _counted(columns)
         values = (1.0 + np.log(tf)) * self.idf[index]
         norm = float(np.sqrt(np.sum(values * values)))
         return Vector(index, values / norm if norm else values)

@@ -208,6 +208,8 @@ def _phrase_table() -> dict[tuple[str, ...], tuple[str, int]]:
 
 _PHRASES = _phrase_table()
 _MAX_WORDS = max(len(key) for key in _PHRASES)
+# Most words start no phrase: skip them without building a tuple for every length.
+_FIRST_WORDS = frozenset(key[0] for key in _PHRASES)
 
 _IANA_RE = re.compile(r"(?<![\w/])([A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)+)")
 
@@ -243,6 +245,9 @@ def _matches(tokens: list[str]) -> list[tuple[int, int, int, str]]:
     found = []
     i = 0
     while i < len(tokens):
+        if tokens[i] not in _FIRST_WORDS:
+            i += 1
+            continue
         for length in range(min(_MAX_WORDS, len(tokens) - i), 0, -1):
             hit = _PHRASES.get(tuple(tokens[i:i + length]))
             if hit is not None:
