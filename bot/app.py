@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import content as content_package
@@ -50,17 +52,25 @@ class Steady:
 
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
-    """Load content (fail fast), open the database, build the services."""
+    """Load content (fail fast), open the database, build the services.
+
+    `migrate` is for `steady run` and tests; everything else gets the database as it is and
+    refuses one behind this code's migrations (db.SchemaNotCurrent). A database that does
+    not answer is logged, not refused: the web process still gives the static crisis reply.
+    """
     from bot.understanding import models_for
 
+    url = db.normalize_url(settings.database_url, settings.instance_path)
+    if migrate:
+        db.upgrade(url)
+    engine = db.make_engine(url)
+    if not migrate:
+        _check_schema(engine)
     loaded = content_package.load()
     matcher = Matcher(loaded.keywords)
     cache = settings.model_cache or os.path.join(settings.instance_path, "models")
     understanding = Understanding(models_for(loaded.examples, cache), matcher)
-    url = db.normalize_url(settings.database_url, settings.instance_path)
-    if migrate:
-        db.upgrade(url)
-    store = Store(db.make_engine(url))
+    store = Store(engine)
     transport = transport or build_transport(
         account_sid=settings.twilio_account_sid,
         auth_token=settings.twilio_auth_token,
@@ -76,6 +86,22 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     return Steady(settings, loaded, matcher, understanding, store, transport, outbox, daily, quit_dates, conversation)
 
 
+def _check_schema(engine: Engine) -> None:
+    """db.require_current, except that a database that cannot be read is logged, not raised."""
+    try:
+        db.require_current(engine)
+    except SQLAlchemyError as exc:
+        log.error("could not read the database's migration at start-up (%s); carrying on", type(exc).__name__)
+    except db.SchemaNotCurrent:
+        engine.dispose()
+        raise
+
+
+def twilio_missing_message(settings: Settings) -> str:
+    """The one sentence naming the Twilio settings a deploy still lacks."""
+    return "Twilio sending is not configured: set " + ", ".join(settings.twilio_sending_missing)
+
+
 def create_app(settings: Settings | None = None, *, transport: Transport | None = None, migrate: bool = False) -> Flask:
     """Build the web app. Reads the environment only when no settings are given."""
     settings = settings or Settings.from_env()
@@ -88,7 +114,14 @@ def create_app(settings: Settings | None = None, *, transport: Transport | None 
         log.warning("Twilio signature checks are OFF (TWILIO_VERIFY_SIGNATURES=false): development only")
     elif not settings.twilio_auth_token:
         log.warning("TWILIO_AUTH_TOKEN is not set: every /sms request will be refused with 403")
-    app.extensions["steady"] = bootstrap(settings, transport=transport, migrate=migrate)
+    if transport is None and not settings.twilio_sending_configured:
+        log.error("%s. Replies to texts still go out (TwiML); scheduled texts cannot, "
+                  "and `steady clock` will not start", twilio_missing_message(settings))
+    try:
+        app.extensions["steady"] = bootstrap(settings, transport=transport, migrate=migrate)
+    except db.SchemaNotCurrent as exc:
+        log.error("not starting: %s", exc)
+        raise
 
     from bot.webhook import bp
 

@@ -22,16 +22,31 @@ def _settings(**overrides) -> Settings:
     return settings.with_(**overrides) if overrides else settings
 
 
-def _steady(settings: Settings, migrate: bool = True, transport=None):
-    from bot import logs
+def _steady(settings: Settings):
+    """Bootstrap without migrating: a database behind this code's migrations is refused."""
+    from bot import db, logs
     from bot.app import bootstrap
     from flows.content import ContentError
 
     logs.configure(settings.log_level)
     try:
-        return bootstrap(settings, migrate=migrate, transport=transport)
+        return bootstrap(settings)
     except ContentError as exc:
         raise click.ClickException(f"content is invalid: {exc}") from None
+    except db.SchemaNotCurrent as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _require_twilio(settings: Settings, command: str) -> None:
+    """tick and clock send for real or not at all: refuse to start without Twilio settings."""
+    from bot.app import twilio_missing_message
+
+    if not settings.twilio_sending_configured:
+        raise click.ClickException(
+            f"`steady {command}` cannot start. {twilio_missing_message(settings)} "
+            "(README: What a deploy must set). Without a Twilio account, `steady run` shows "
+            "the texts it would send on its console."
+        )
 
 
 @click.group()
@@ -45,15 +60,17 @@ def main() -> None:
 @click.option("--clock/--no-clock", "with_clock", default=True, show_default=True,
               help="Also tick the clock in this process (development only; production runs `steady clock`).")
 def run(host: str, port: int | None, with_clock: bool) -> None:
-    """Start Steady locally (SQLite, console transport, no Twilio account needed)."""
+    """Start Steady locally (migrates; console transport unless Twilio is configured)."""
     from bot.app import create_app
+    from bot.transport import ConsoleTransport
 
     overrides = {}
     settings = _settings()
     if not settings.twilio_auth_token and settings.verify_signatures:
         overrides["verify_signatures"] = False
     settings = settings.with_(**overrides)
-    app = create_app(settings, migrate=True)
+    transport = None if settings.twilio_sending_configured else ConsoleTransport()
+    app = create_app(settings, transport=transport, migrate=True)
     port = port or int(os.environ.get("PORT") or 5000)
     if with_clock:
         import threading
@@ -62,6 +79,10 @@ def run(host: str, port: int | None, with_clock: bool) -> None:
 
         steady = app.extensions["steady"]
         threading.Thread(target=run_clock, args=(steady.tick,), daemon=True, name="clock").start()
+    if transport is not None:
+        from bot.app import twilio_missing_message
+
+        click.echo(f"{twilio_missing_message(settings)}; texts Steady would send are shown here, numbers masked.")
     click.echo(f"Steady is listening on http://{host}:{port}/sms  (try it without a phone: steady chat)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -252,12 +273,8 @@ def tick(now_text: str | None, as_json: bool) -> None:
     except ValueError:
         raise click.ClickException(f"--now {now_text!r} is not an ISO-8601 time, e.g. 2026-11-24T14:00:00Z") from None
     settings = _settings()
-    transport = None
-    if as_json and not settings.twilio_sending_configured:
-        from bot.transport import ConsoleTransport
-
-        transport = ConsoleTransport(sys.stderr)   # stdout holds the one JSON object
-    steady = _steady(settings, transport=transport)
+    _require_twilio(settings, "tick")
+    steady = _steady(settings)
     report = steady.tick(now)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
@@ -280,5 +297,7 @@ def clock(interval: int) -> None:
     """Run the clock process (the Procfile's clock: line): one tick a minute, forever."""
     from bot.clock import run_clock
 
-    steady = _steady(_settings(), migrate=False)
+    settings = _settings()
+    _require_twilio(settings, "clock")
+    steady = _steady(settings)
     run_clock(steady.tick, interval)

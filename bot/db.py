@@ -8,6 +8,7 @@ stored as naive UTC and handed back as aware UTC.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime
 from datetime import timezone
@@ -18,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import DateTime
 from sqlalchemy import create_engine
 from sqlalchemy import event
@@ -30,6 +32,13 @@ from sqlalchemy.types import TypeDecorator
 SQLITE_FILENAME = "steady.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+UPGRADE_COMMAND = "steady db upgrade"
+
+log = logging.getLogger(__name__)
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is behind this code's migrations. The message names the command to run."""
 
 
 def normalize_url(url: str | None, instance_path: str) -> str:
@@ -176,3 +185,32 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with this code (what `upgrade` moves to)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse a database that is behind this code's migrations, or was never migrated.
+
+    Only `steady db upgrade` (the Procfile's release line) and `steady run` migrate; every
+    other entry point checks with this instead, so a command pointed at the wrong database
+    never changes it. A revision this code does not know is a newer release's (a rollback,
+    or old workers during a rolling deploy): a warning, not a refusal, so texts are still
+    answered.
+    """
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise SchemaNotCurrent(
+            f"the database has no Steady tables (it was never migrated): run `{UPGRADE_COMMAND}` first"
+        )
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(current) is not None
+    except CommandError:
+        known = False
+    if not known:
+        log.warning("the database is at revision %s, which this code (head %s) does not know: "
+                    "a newer release migrated it", current, head)
+        return
+    raise SchemaNotCurrent(
+        f"the database is at migration {current}, behind this code's {head}: run `{UPGRADE_COMMAND}` first"
+    )

@@ -58,6 +58,21 @@ def _hhmm(env: Mapping[str, str], name: str, default: time) -> time:
         raise SettingsError(f"{name} must be a time as HH:MM (24-hour), not {raw!r}") from None
 
 
+def twilio_sending_missing(
+    account_sid: str | None, auth_token: str | None, from_number: str | None, messaging_service_sid: str | None
+) -> tuple[str, ...]:
+    """What sending through Twilio's REST API lacks, as setting names (the one statement of
+    the rule: an account, its token, and a sender, a number or a messaging service)."""
+    missing = []
+    if not account_sid:
+        missing.append("TWILIO_ACCOUNT_SID")
+    if not auth_token:
+        missing.append("TWILIO_AUTH_TOKEN")
+    if not (from_number or messaging_service_sid):
+        missing.append("TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)")
+    return tuple(missing)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting Steady reads. The README's settings table lists the same names."""
@@ -110,12 +125,16 @@ class Settings:
             raise SettingsError("STEADY_QUIET_START must be earlier than STEADY_QUIET_END")
 
     @property
-    def twilio_sending_configured(self) -> bool:
-        return bool(
-            self.twilio_account_sid
-            and self.twilio_auth_token
-            and (self.twilio_from_number or self.twilio_messaging_service_sid)
+    def twilio_sending_missing(self) -> tuple[str, ...]:
+        """The settings scheduled texts still need, by name; empty when sending is configured."""
+        return twilio_sending_missing(
+            self.twilio_account_sid, self.twilio_auth_token, self.twilio_from_number,
+            self.twilio_messaging_service_sid,
         )
+
+    @property
+    def twilio_sending_configured(self) -> bool:
+        return not self.twilio_sending_missing
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

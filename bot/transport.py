@@ -1,4 +1,4 @@
-"""Outbound texts: Twilio's REST API in production, the console in development, memory in tests.
+"""Outbound texts: Twilio's REST API in production, the console for `steady run`, memory in tests.
 
 Every transport answers a send with a `SendResult` and never raises for a failed send: the
 outbox decides what to do next (retry with backoff, mark a number opted out or undeliverable),
@@ -29,6 +29,7 @@ from twilio.rest import Client
 
 from bot.phones import WHATSAPP_PREFIX
 from bot.phones import mask
+from bot.settings import twilio_sending_missing
 
 log = logging.getLogger(__name__)
 
@@ -251,21 +252,48 @@ class TwilioTransport:
         )
 
 
+#: The delivery status of a text shown by the ConsoleTransport (never sent).
+CONSOLE_STATUS = "console"
+#: The delivery status of a text refused by the UnconfiguredTransport.
+NOT_CONFIGURED_STATUS = "not_configured"
+
+
 class ConsoleTransport:
-    """Local quick start: prints each text to a stream, number masked (the operator's own
-    console in development, so the body is shown)."""
+    """`steady run` only (local development; and tests): prints each text to a stream with the
+    number masked, the body shown, since it is the developer's own console. Nothing is sent,
+    so the result says so: no provider SID, status "console"."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self._lock = threading.Lock()
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
-        """Print "to <masked>: <body>" and report success."""
+        """Print "to <masked>: <body>" and report it shown."""
         stream = self._stream if self._stream is not None else sys.stdout
         with self._lock:
             stream.write(f"to {mask(to)}: {body}\n")
             stream.flush()
-        return SendResult(ok=True, sid=_new_sid(), status="sent")
+        return SendResult(ok=True, sid=None, status=CONSOLE_STATUS)
+
+
+class UnconfiguredTransport:
+    """What a process gets when the Twilio sending settings are missing: every send fails,
+    loudly, and is never reported sent.
+
+    The web process can run without those settings (its replies are TwiML, not REST sends);
+    `steady tick` and `steady clock` refuse to start without them. This is the last guard if
+    anything else sends: an ERROR naming the missing settings, no body, and a permanent
+    failure of our own, like bad credentials (the row is failed, not retried)."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        if not missing:
+            raise ValueError("UnconfiguredTransport needs the names of the missing settings")
+        self.missing = missing
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """Refuse: log the masked number and the missing settings."""
+        log.error("not sent to %s: Twilio sending is not configured (missing %s)", mask(to), ", ".join(self.missing))
+        return SendResult(ok=False, status=NOT_CONFIGURED_STATUS)
 
 
 class MemoryTransport:
@@ -312,26 +340,23 @@ def build_transport(
     from_number: str | None,
     messaging_service_sid: str | None,
     api_base_url: str | None = None,
-    console_stream: TextIO | None = None,
     timeout: float = 10.0,
 ) -> Transport:
     """Twilio when the SID, token and a sender (number or messaging service) are all set,
-    else the console (with a warning if Twilio settings are only partly there)."""
-    if account_sid and auth_token and (from_number or messaging_service_sid):
-        return TwilioTransport(
-            account_sid,
-            auth_token,
-            from_number=from_number,
-            messaging_service_sid=messaging_service_sid,
-            api_base_url=api_base_url,
-            timeout=timeout,
-        )
-    if account_sid or auth_token or from_number or messaging_service_sid:
-        log.warning(
-            "Twilio settings incomplete (need account SID, auth token and a from number or "
-            "messaging service SID); texts go to the console"
-        )
-    return ConsoleTransport(console_stream)
+    else an UnconfiguredTransport naming what is missing. Never the console: only
+    `steady run` chooses that, explicitly."""
+    missing = twilio_sending_missing(account_sid, auth_token, from_number, messaging_service_sid)
+    if missing:
+        return UnconfiguredTransport(missing)
+    assert account_sid and auth_token
+    return TwilioTransport(
+        account_sid,
+        auth_token,
+        from_number=from_number,
+        messaging_service_sid=messaging_service_sid,
+        api_base_url=api_base_url,
+        timeout=timeout,
+    )
 
 
 def _never_reached(exc: Exception) -> bool:

@@ -17,6 +17,7 @@ from bot.transport import MemoryTransport
 from bot.transport import SendResult
 from bot.transport import Transport
 from bot.transport import TwilioTransport
+from bot.transport import UnconfiguredTransport
 from bot.transport import build_transport
 from bot.transport import classify
 
@@ -302,18 +303,23 @@ def test_a_twilio_transport_refuses_an_incomplete_configuration(kwargs):
         TwilioTransport(account_sid, auth_token, **kwargs)
 
 
+SENDER_SETTING = "TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)"
+
+
 @pytest.mark.parametrize(
-    ("account_sid", "auth_token", "from_number", "service", "expected"),
+    ("account_sid", "auth_token", "from_number", "service", "missing"),
     [
-        (None, None, None, None, ConsoleTransport),
-        ("AC1", None, SENDER, None, ConsoleTransport),
-        (None, "token", SENDER, None, ConsoleTransport),
-        ("AC1", "token", None, None, ConsoleTransport),
-        ("AC1", "token", SENDER, None, TwilioTransport),
-        ("AC1", "token", None, SERVICE, TwilioTransport),
+        (None, None, None, None, ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", SENDER_SETTING)),
+        ("AC1", None, SENDER, None, ("TWILIO_AUTH_TOKEN",)),
+        (None, "token", SENDER, None, ("TWILIO_ACCOUNT_SID",)),
+        ("AC1", "token", None, None, (SENDER_SETTING,)),
+        ("AC1", "token", SENDER, None, None),
+        ("AC1", "token", None, SERVICE, None),
     ],
 )
-def test_build_transport_picks_twilio_only_with_full_credentials(account_sid, auth_token, from_number, service, expected):
+def test_build_transport_picks_twilio_only_with_full_credentials_and_never_the_console(
+    account_sid, auth_token, from_number, service, missing
+):
     transport = build_transport(
         account_sid=account_sid,
         auth_token=auth_token,
@@ -321,15 +327,24 @@ def test_build_transport_picks_twilio_only_with_full_credentials(account_sid, au
         messaging_service_sid=service,
         api_base_url=None,
     )
-    assert type(transport) is expected
-    if isinstance(transport, TwilioTransport):
+    if missing is None:
+        assert type(transport) is TwilioTransport
         transport.close()
+    else:
+        assert type(transport) is UnconfiguredTransport
+        assert transport.missing == missing
 
 
-def test_build_transport_warns_when_twilio_settings_are_only_partly_there(caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.transport"):
-        build_transport(account_sid="AC1", auth_token=None, from_number=None, messaging_service_sid=None, api_base_url=None)
-    assert "incomplete" in caplog.text
+def test_an_unconfigured_transport_fails_every_send_loudly_without_the_body_or_a_sid(caplog, capsys):
+    transport = build_transport(account_sid="AC1", auth_token=None, from_number=SENDER, messaging_service_sid=None)
+    with caplog.at_level(logging.ERROR, logger="bot.transport"):
+        result = transport.send(PERSON, BODY, status_callback=CALLBACK)
+    assert not result.ok and result.sid is None
+    assert not (result.retryable or result.opted_out or result.undeliverable)   # our own, permanent
+    assert result.status == "not_configured"
+    assert "TWILIO_AUTH_TOKEN" in caplog.text and "+1********67" in caplog.text
+    assert BODY not in caplog.text and PERSON not in caplog.text
+    assert capsys.readouterr() == ("", "")
 
 
 def test_a_twilio_transport_built_with_a_base_url_sends_there(fake):
@@ -349,8 +364,9 @@ def test_a_twilio_transport_built_with_a_base_url_sends_there(fake):
 
 @pytest.mark.parametrize(
     "transport",
-    [ConsoleTransport(io.StringIO()), MemoryTransport(), TwilioTransport("AC1", "t", from_number=SENDER)],
-    ids=["console", "memory", "twilio"],
+    [ConsoleTransport(io.StringIO()), MemoryTransport(), TwilioTransport("AC1", "t", from_number=SENDER),
+     UnconfiguredTransport(("TWILIO_AUTH_TOKEN",))],
+    ids=["console", "memory", "twilio", "unconfigured"],
 )
 def test_every_transport_implements_the_protocol(transport):
     assert isinstance(transport, Transport)
@@ -366,12 +382,12 @@ def test_every_transport_implements_the_protocol(transport):
         ("whatsapp:" + PERSON, f"to whatsapp:+1********67: {BODY}\n"),
     ],
 )
-def test_the_console_transport_prints_the_body_with_the_number_masked(to, line):
+def test_the_console_transport_prints_the_body_with_the_number_masked_and_fakes_no_sid(to, line):
     stream = io.StringIO()
     result = ConsoleTransport(stream).send(to, BODY)
     assert stream.getvalue() == line
     assert PERSON not in stream.getvalue()
-    assert result.ok and result.sid.startswith("SM")
+    assert result.ok and result.sid is None and result.status == "console"
 
 
 def test_the_console_transport_writes_to_stdout_by_default(capsys):

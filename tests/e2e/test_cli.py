@@ -1,6 +1,7 @@
 """The real `steady` console script, run as a subprocess the way an operator runs it:
 STEADY_INSTANCE_PATH in tmp_path, DATABASE_URL unset (the SQLite file) or pointing at
-PostgreSQL, no Twilio settings (the console transport)."""
+PostgreSQL, migrated first as `steady db upgrade` would, no Twilio settings unless a test
+points them at the loopback fake (tick and clock refuse to start without them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,9 +25,13 @@ import pytest
 
 from bot import db
 from flows.helpline import HELPLINE_NUMBER
+from tests.fakes.twilio_api import FakeTwilio
 
 STEADY = Path(sys.executable).with_name("steady")
-CHAT_NUMBER_MASKED = "+1********00"     # the default `steady chat` number, +15555550100, as logged
+CHAT_NUMBER = "+15555550100"             # the default `steady chat` number
+CHAT_NUMBER_MASKED = "+1********00"      # ... as logged
+STEADY_NUMBER = "+15005550006"
+TWILIO_SENDING = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)")
 NEW_YORK = ZoneInfo("America/New_York")  # where +1555 numbers fall back to
 TIMEOUT_S = 30
 
@@ -61,24 +67,53 @@ class Cli:
         return json_lines(result.stdout)
 
 
-def make_cli(tmp_path: Path, database_url: str | None = None) -> Cli:
+    def with_twilio(self, fake: FakeTwilio) -> Cli:
+        """Complete Twilio sending settings, pointed at the loopback fake."""
+        return self.with_env(
+            TWILIO_ACCOUNT_SID=fake.account_sid, TWILIO_AUTH_TOKEN=fake.auth_token,
+            TWILIO_FROM_NUMBER=STEADY_NUMBER, TWILIO_API_BASE_URL=fake.base_url,
+        )
+
+    def revision(self) -> str | None:
+        """The migration the database these commands use is at."""
+        engine = db.make_engine(db.normalize_url(self.env.get("DATABASE_URL"), self.env["STEADY_INSTANCE_PATH"]))
+        try:
+            return db.current_revision(engine)
+        finally:
+            engine.dispose()
+
+
+def make_cli(tmp_path: Path, database_url: str | None = None, *, revision: str | None = "head") -> Cli:
+    """A Cli on this database, migrated to `revision` first (None: left as it is)."""
     env = _hermetic(dict(os.environ))
     env["STEADY_INSTANCE_PATH"] = str(tmp_path)
     if database_url:
         env["DATABASE_URL"] = database_url
+    if revision:
+        db.upgrade(db.normalize_url(database_url, str(tmp_path)), revision)
     return Cli(cwd=tmp_path, env=env)
 
 
 @pytest.fixture
 def steady(tmp_path) -> Cli:
-    """DATABASE_URL unset: the SQLite file in the instance folder."""
+    """DATABASE_URL unset: the SQLite file in the instance folder, migrated."""
     return make_cli(tmp_path)
+
+
+def _url_for(database_url: str) -> str | None:
+    return None if database_url.startswith("sqlite") else database_url
 
 
 @pytest.fixture
 def steady_on(database_url, tmp_path) -> Cli:
-    """Each database kind: the default SQLite file (DATABASE_URL unset), or PostgreSQL."""
-    return make_cli(tmp_path, None if database_url.startswith("sqlite") else database_url)
+    """Each database kind, migrated: the default SQLite file (DATABASE_URL unset), or PostgreSQL."""
+    return make_cli(tmp_path, _url_for(database_url))
+
+
+@pytest.fixture
+def fake():
+    with FakeTwilio() as server:
+        yield server
 
 
 def json_lines(stdout: str) -> list[dict]:
@@ -116,7 +151,8 @@ def test_chat_json_answers_each_line_with_one_json_object_and_logs_only_to_stder
     assert "START" in answers[1]["replies"][0]
     assert "intent=craving" in result.stderr and CHAT_NUMBER_MASKED in result.stderr
     assert "5555550100" not in result.stderr + result.stdout
-    assert (tmp_path / "steady.sqlite3").is_file()
+    with sqlite3.connect(tmp_path / "steady.sqlite3") as connection:   # the instance folder's file
+        assert connection.execute("SELECT count(*) FROM people").fetchone() == (1,)
 
 
 def test_chat_as_a_chicago_number_guesses_central_time(steady):
@@ -194,8 +230,9 @@ def _sign_up_for_daily(steady: Cli) -> datetime:
     return next_nine_in_new_york(datetime.now(timezone.utc)) + timedelta(minutes=1)
 
 
-def test_a_tick_after_a_daily_sign_up_sends_one_text_through_the_console_exactly_once(steady):
+def test_a_tick_after_a_daily_sign_up_sends_one_text_through_twilio_exactly_once_and_prints_no_body(steady, fake):
     due = _sign_up_for_daily(steady)
+    steady = steady.with_twilio(fake)
     early = steady("tick", "--now", iso(due - timedelta(minutes=2)))
     assert early.returncode == 0, early.stderr
     assert "0 enqueued" in early.stdout and "0 sent" in early.stdout
@@ -203,12 +240,16 @@ def test_a_tick_after_a_daily_sign_up_sends_one_text_through_the_console_exactly
     result = steady("tick", "--now", iso(due))
     assert result.returncode == 0, result.stderr
     assert "1 due, 1 enqueued" in result.stdout and "1 sent" in result.stdout
-    assert f"to {CHAT_NUMBER_MASKED}: " in result.stdout and HELPLINE_NUMBER in result.stdout
-    assert "5555550100" not in result.stdout + result.stderr
+    (message,) = fake.messages
+    assert message["To"] == CHAT_NUMBER and message["From"] == STEADY_NUMBER
+    assert HELPLINE_NUMBER in message["Body"]
+    output = result.stdout + result.stderr
+    assert message["Body"] not in output and HELPLINE_NUMBER not in output and "to +1" not in output
+    assert "5555550100" not in output
 
     again = steady("tick", "--now", iso(due + timedelta(seconds=30)))
     assert "0 enqueued" in again.stdout and "0 sent" in again.stdout
-    assert "to +1" not in again.stdout
+    assert len(fake.messages) == 1
 
 
 def test_tick_refuses_a_now_that_is_not_a_time(steady):
@@ -218,8 +259,8 @@ def test_tick_refuses_a_now_that_is_not_a_time(steady):
     assert "Traceback" not in result.stderr
 
 
-def test_tick_json_prints_one_json_object(steady):
-    result = steady("tick", "--json", "--now", "2026-11-24T14:00:00Z")
+def test_tick_json_prints_one_json_object(steady, fake):
+    result = steady.with_twilio(fake)("tick", "--json", "--now", "2026-11-24T14:00:00Z")
     assert result.returncode == 0, result.stderr
     (report,) = json_lines(result.stdout)
     assert report["now"] == "2026-11-24T14:00:00+00:00"
@@ -227,13 +268,64 @@ def test_tick_json_prints_one_json_object(steady):
     assert {"enqueue", "send", "pruned"} <= set(report)
 
 
-def test_tick_json_stdout_is_one_json_object_even_when_a_text_is_sent(steady):
+def test_tick_json_stdout_is_one_json_object_and_no_body_when_a_text_is_sent(steady, fake):
     due = _sign_up_for_daily(steady)
-    result = steady("tick", "--json", "--now", iso(due))
+    result = steady.with_twilio(fake)("tick", "--json", "--now", iso(due))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1, lines
     assert json.loads(lines[0])["send"]["sent"] == 1
+    (message,) = fake.messages
+    assert message["Body"] not in result.stdout + result.stderr
+
+
+# --- a wrong deploy fails loudly -----------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["tick", "clock"])
+@pytest.mark.parametrize(
+    ("settings", "missing"),
+    [
+        ({}, TWILIO_SENDING),
+        ({"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_FROM_NUMBER": STEADY_NUMBER}, TWILIO_SENDING[1:2]),
+        ({"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token"}, TWILIO_SENDING[2:]),
+    ],
+    ids=["none", "no-token", "no-sender"],
+)
+def test_tick_and_clock_refuse_to_start_without_twilio_settings_and_name_the_missing_ones(
+    steady, command, settings, missing
+):
+    _sign_up_for_daily(steady)                 # a text is due: nothing may pretend to send it
+    result = steady.with_env(**settings)(command)
+    assert result.returncode != 0
+    assert f"`steady {command}` cannot start" in result.stderr
+    for name in TWILIO_SENDING:
+        assert (name in result.stderr) is (name in missing), name
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["chat", "--json"], ["tick"], ["clock"]], ids=["chat", "tick", "clock"])
+def test_commands_refuse_a_database_behind_the_code_and_leave_it_as_it_was(
+    database_url, tmp_path, fake, command
+):
+    steady = make_cli(tmp_path, _url_for(database_url), revision="0001").with_twilio(fake)
+    result = steady(*command, stdin="hello\n")
+    assert result.returncode != 0
+    assert "behind this code's" in result.stderr and "run `steady db upgrade` first" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert steady.revision() == "0001"
+
+
+@pytest.mark.parametrize("command", [["chat", "--json"], ["tick"]], ids=["chat", "tick"])
+def test_commands_refuse_a_database_never_migrated_and_create_no_tables(tmp_path, fake, command):
+    steady = make_cli(tmp_path, revision=None).with_twilio(fake)
+    result = steady(*command, stdin="CRAVING\n")
+    assert result.returncode != 0
+    assert "never migrated" in result.stderr and "run `steady db upgrade` first" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert steady.revision() is None
+    assert steady("db", "upgrade").returncode == 0
+    assert steady.revision() == db.head_revision()
 
 
 # --- steady run -------------------------------------------------------------------------
@@ -256,7 +348,8 @@ def _get(url: str) -> int | None:
 
 
 @pytest.mark.slow
-def test_run_starts_a_dev_server_that_answers_unsigned_texts_without_a_twilio_token(steady, tmp_path):
+def test_run_migrates_and_starts_a_dev_server_that_answers_unsigned_texts_without_twilio(tmp_path):
+    steady = make_cli(tmp_path, revision=None)   # a fresh checkout: `steady run` creates the database
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     out, err = tmp_path / "run.out", tmp_path / "run.err"
@@ -290,4 +383,6 @@ def test_run_starts_a_dev_server_that_answers_unsigned_texts_without_a_twilio_to
             process.wait(timeout=10)
     assert "signature checks are OFF" in err.read_text()
     assert f"listening on http://127.0.0.1:{port}/sms" in out.read_text()
+    assert "Twilio sending is not configured" in out.read_text() and "numbers masked" in out.read_text()
+    assert steady.revision() == db.head_revision()
     assert "4155550123" not in out.read_text() + err.read_text()
