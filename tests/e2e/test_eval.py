@@ -68,9 +68,11 @@ def test_steady_explain_names_the_kind_the_score_and_the_closest_examples():
 
 
 def test_chat_json_names_the_crisis_kind_and_the_crisis_mode_topic(tmp_path):
+    env = {"STEADY_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "", "STEADY_LOG_LEVEL": "WARNING"}
+    upgraded = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert upgraded.exit_code == 0, upgraded.output
     result = CliRunner().invoke(
-        main, ["chat", "--json"], input="my friend isnt breathing\ni dont have narcan\n",
-        env={"STEADY_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "", "STEADY_LOG_LEVEL": "WARNING"},
+        main, ["chat", "--json"], input="my friend isnt breathing\ni dont have narcan\n", env=env,
     )
     assert result.exit_code == 0, result.output
     first, second = (json.loads(line) for line in result.output.strip().splitlines()[-2:])
