@@ -60,7 +60,7 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     url = db.normalize_url(settings.database_url, settings.instance_path)
     if migrate:
         db.upgrade(url)
-    store = Store(db.make_engine(url))
+    store = Store(db.make_engine(url, timeout=settings.db_timeout))
     transport = transport or build_transport(
         account_sid=settings.twilio_account_sid,
         auth_token=settings.twilio_auth_token,
