@@ -63,7 +63,7 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     url = db.normalize_url(settings.database_url, settings.instance_path)
     if migrate:
         db.upgrade(url)
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, timeout=settings.db_timeout)
     if not migrate:
         _check_schema(engine)
     loaded = content_package.load()

@@ -34,6 +34,7 @@ class Inbound:
     body: str
     now: datetime            # UTC
     sid: str | None = None   # Twilio's MessageSid; None from `steady chat` without one
+    opt_out_type: str | None = None   # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ stored as naive UTC and handed back as aware UTC.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from datetime import datetime
 from datetime import timezone
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_FILENAME = "steady.sqlite3"
@@ -83,7 +85,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc)
 
 
-def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engine:
+def make_engine(url: str, *, connect_args: dict[str, Any] | None = None, timeout: float | None = None) -> Engine:
     """An Engine for `url` (already normalised), tuned for the database behind it.
 
     SQLite gets WAL (readers never block the writer), a busy timeout, foreign keys
@@ -92,20 +94,40 @@ def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engi
     waited for (busy_timeout), so two writers queue instead of one failing with
     "database is locked" when it upgrades a read snapshot. PostgreSQL gets
     pool_pre_ping so a dropped connection is replaced instead of failing a request.
+    Statement parameters are kept out of error messages (no numbers in logs).
+
+    `timeout` (seconds; STEADY_DB_TIMEOUT_SECONDS) bounds every wait on the database, so
+    a webhook answers inside Twilio's 15 seconds even when the database is down, locked
+    or stuck: waiting for a pooled connection, connecting (PostgreSQL's connect_timeout,
+    at least 2 s in libpq and psycopg), each statement and lock wait on PostgreSQL
+    (statement_timeout, lock_timeout) and the write lock on SQLite (busy_timeout).
+    Without it (migrations, which may run long) only SQLite's default busy timeout applies.
     """
-    kwargs: dict[str, Any] = {"future": True}
-    if connect_args:
-        kwargs["connect_args"] = dict(connect_args)
-    backend = make_url(url).get_backend_name()
+    # hide_parameters: a failed statement's error (logged with its traceback) must not
+    # carry a number or a plan answer into the logs.
+    kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
+    connect = dict(connect_args or {})
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
     if backend == "postgresql":
         kwargs["pool_pre_ping"] = True
+    if timeout is not None:
+        if issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool):
+            kwargs["pool_timeout"] = timeout    # in-memory SQLite's one-connection pool has none
+        if backend == "postgresql":
+            connect.setdefault("connect_timeout", max(1, math.ceil(timeout)))
+    if connect:
+        kwargs["connect_args"] = connect
     engine = create_engine(url, **kwargs)
     if backend == "sqlite":
-        _tune_sqlite(engine)
+        busy_ms = SQLITE_BUSY_TIMEOUT_MS if timeout is None else int(timeout * 1000)
+        _tune_sqlite(engine, busy_ms)
+    elif backend == "postgresql" and timeout is not None:
+        _bound_postgres(engine, int(timeout * 1000))
     return engine
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Register the SQLite connect and begin hooks described in make_engine."""
 
     @event.listens_for(engine, "connect")
@@ -114,7 +136,7 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = NORMAL")
@@ -124,6 +146,22 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _bound_postgres(engine: Engine, timeout_ms: int) -> None:
+    """Every new PostgreSQL connection gets statement_timeout and lock_timeout for the
+    session (set outside a transaction, so they outlive the first rollback)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(timeout_ms)}")
+                cursor.execute(f"SET lock_timeout = {int(timeout_ms)}")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 def session_factory(engine: Engine) -> sessionmaker:

@@ -19,6 +19,8 @@ class SettingsError(ValueError):
 
 
 TRUE = {"1", "true", "yes", "on"}
+# A database wait longer than this would leave no time to answer inside Twilio's 15 s.
+MAX_DB_TIMEOUT_SECONDS = 10
 FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -78,6 +80,7 @@ class Settings:
     """Every setting Steady reads. The README's settings table lists the same names."""
 
     database_url: str | None = None
+    db_timeout: int = 5                       # seconds any one database wait may take (Twilio waits 15 s)
     instance_path: str = "instance"           # the SQLite file lives here; made absolute in from_env
     model_cache: str | None = None            # trained models cached here; None: instance_path/models
     program_name: str = "Steady"
@@ -121,6 +124,9 @@ class Settings:
                 raise SettingsError(f"{name} must be 1 to {limit} characters")
             if not gsm.is_gsm7(value):
                 raise SettingsError(f"{name} must use plain SMS characters (GSM-7)")
+        if not 1 <= self.db_timeout <= MAX_DB_TIMEOUT_SECONDS:
+            raise SettingsError(f"STEADY_DB_TIMEOUT_SECONDS must be 1 to {MAX_DB_TIMEOUT_SECONDS}: "
+                                "Twilio gives up on a webhook after 15 seconds")
         if self.quiet_start >= self.quiet_end:
             raise SettingsError("STEADY_QUIET_START must be earlier than STEADY_QUIET_END")
 
@@ -145,6 +151,7 @@ class Settings:
         token = env.get("TWILIO_AUTH_TOKEN") or None
         return cls(
             database_url=env.get("DATABASE_URL") or None,
+            db_timeout=_int(env, "STEADY_DB_TIMEOUT_SECONDS", 5, minimum=1),
             instance_path=os.path.abspath(env.get("STEADY_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")),
             model_cache=env.get("STEADY_MODEL_CACHE") or None,
             program_name=env.get("STEADY_PROGRAM_NAME") or cls.program_name,

@@ -1,7 +1,11 @@
-"""Twilio-facing routes: POST /sms (inbound texts), POST /sms/status (delivery receipts), GET /.
+"""Twilio-facing routes: POST /sms (inbound texts), POST /sms/status (delivery receipts),
+GET / and GET /health.
 
-Twilio never gets a 500 from here: bad input gets a clear 4xx, and an internal error
-gets empty TwiML (or, for a crisis text, the crisis reply, which needs no database).
+Twilio never gets a 500 from here, and a text never gets silence because something
+broke. A crisis text always gets the crisis reply: it needs no person and no database,
+so it is sent whoever the sender is and whatever failed. Otherwise a sender that is no
+address gets a clear 400, and any internal error (the database down or too slow, a
+bug) gets the short `unavailable` text with 911, 988 and the helpline, logged with an id.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot import phones, signature
 from bot.conversation import Inbound
 from bot.timeutil import utcnow
+from flows import engine, intents
 from flows.crisis import is_crisis
-from flows.engine import MAX_MATCH_CHARS
 from flows.helpline import ensure_helpline
+from flows.model import State
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -38,8 +43,38 @@ def _forbidden() -> Response:
 
 
 @bp.get("/")
-def health() -> Response:
+def index() -> Response:
+    """Cheap liveness: the process answers. GET /health also asks the database."""
     return Response("ok\n", status=200, mimetype="text/plain")
+
+
+@bp.get("/health")
+def health() -> Response:
+    """200 when the database answers SELECT 1 within STEADY_DB_TIMEOUT_SECONDS, else 503."""
+    steady = current_app.extensions["steady"]
+    try:
+        with steady.store.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1").scalar_one()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy", never a 500
+        log.warning("health check: the database did not answer (%s)", type(exc).__name__)
+        return Response("database unavailable\n", status=503, mimetype="text/plain")
+    return Response("ok\n", status=200, mimetype="text/plain")
+
+
+def _crisis_replies(steady, body: str, now) -> list[str] | None:
+    """The crisis reply when `body` is a crisis, read without the person or the database:
+    the engine's own turn on a blank state (so the app's understanding decides, and the
+    reply fits the kind and language), keeping only the crisis reply, which comes first
+    (what may follow it needs the person's state). If even that fails, the crisis rules
+    and the general crisis reply."""
+    try:
+        outcome = engine.turn(body, State(), steady.conversation.context(now))
+        return list(outcome.replies[:1]) if outcome.intent == intents.CRISIS else None
+    except Exception:  # fall back to the rules, which need nothing
+        log.exception("crisis check failed; using the crisis rules")
+    if is_crisis(body[:engine.MAX_MATCH_CHARS]):
+        return [ensure_helpline(steady.content.crisis, steady.content.helpline)]
+    return None
 
 
 @bp.post("/sms")
@@ -48,21 +83,30 @@ def inbound_sms() -> Response:
     if not signature.is_valid(request, steady.settings):
         return _forbidden()
     sender = request.form.get("From", "").strip()
-    if not sender:
-        return Response("missing From\n", status=400, mimetype="text/plain")
     body = request.form.get("Body", "")
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or None
+    now = utcnow()
     try:
-        answer = steady.conversation.handle(Inbound(sender=sender, body=body, now=utcnow(), sid=sid))
-    except ValueError:
+        phones.parse_address(sender, steady.settings.default_region)
+    except phones.NotAnAddress:
         log.warning("inbound from an unreadable sender %s", phones.mask(sender))
-        return Response("From is not a phone number\n", status=400, mimetype="text/plain")
-    except Exception:  # noqa: BLE001 - Twilio must never see a 500; the error is logged with an id
+        crisis = _crisis_replies(steady, body, now)
+        if crisis:
+            return _twiml(crisis)
+        return Response("From is not a phone number\n" if sender else "missing From\n",
+                        status=400, mimetype="text/plain")
+    try:
+        answer = steady.conversation.handle(Inbound(
+            sender=sender, body=body, now=now, sid=sid,
+            opt_out_type=request.form.get("OptOutType") or None,
+        ))
+    except Exception:  # Twilio must never see a 500; the error is logged with an id
         error_id = uuid.uuid4().hex[:12]
         log.exception("inbound failed (error %s) from %s", error_id, phones.mask(sender))
-        if is_crisis(body[:MAX_MATCH_CHARS]):
-            return _twiml([ensure_helpline(steady.content.crisis, steady.content.helpline)])
-        return _twiml([])
+        crisis = _crisis_replies(steady, body, now)
+        if crisis:
+            return _twiml(crisis)
+        return _twiml([ensure_helpline(steady.content.text("unavailable"), steady.content.helpline)])
     return _twiml(answer.replies)
 
 
@@ -84,4 +128,11 @@ def delivery_status() -> Response:
         steady.receipts(sid, status, error_code, utcnow())
     except Exception:  # noqa: BLE001
         log.exception("status callback for %s failed", sid)
-    return Response("", status=204)
+    return _no_content()
+
+
+def _no_content() -> Response:
+    """204 with no body and no Content-Type (Flask would add text/html to an empty body)."""
+    response = Response(status=204)
+    response.headers.remove("Content-Type")
+    return response

@@ -81,6 +81,7 @@ MESSAGE_IDS: dict[str, frozenset[str]] = {
     "checkin_not_yet": frozenset(),
     "checkin_partly": frozenset(),
     "daily_reply": frozenset(),
+    "unavailable": frozenset(),
 }
 
 # Words some messages cannot lose: carrier (CTIA) rules for HELP, opt-out and opt-in,
@@ -103,6 +104,7 @@ MUST_CONTAIN: dict[str, tuple[str, ...]] = {
     "naloxone": ("911",),
     "dosing": ("911",),
     "about": ("988",),
+    "unavailable": ("911", "988"),
 }
 
 # plan.yaml: the PLAN flow's texts (under `flow:`), the coping choices it offers, and the

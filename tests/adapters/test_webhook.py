@@ -219,9 +219,13 @@ def test_a_database_failure_is_never_a_500_and_a_crisis_still_gets_the_crisis_re
     client = app.test_client()
     ordinary = post_signed(client, "/sms", sms_params("CRAVING"))
     crisis = post_signed(client, "/sms", sms_params("my friend is not breathing"))
-    assert ordinary.status_code == 200 and replies_of(ordinary) == []
+    assert ordinary.status_code == 200
+    unavailable = steady.content.text("unavailable")
+    assert [unavailable in r and "911" in r and "988" in r and HELPLINE_NUMBER in r
+            for r in replies_of(ordinary)] == [True]
     assert crisis.status_code == 200
     assert "911" in replies_of(crisis)[0] and HELPLINE_NUMBER in replies_of(crisis)[0]
+    assert unavailable not in replies_of(crisis)[0]
 
 
 @pytest.fixture(scope="module")
