@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,22 @@ outbox = models.OutboxMessage.__table__
 consents = models.ConsentEvent.__table__
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+
+# Why a row was not sent: kept in delivery_status on a cancelled row and counted by reason
+# in each tick's report (`steady tick`). Skipped when a writer passes a slot by, cancelled
+# when the sender finds the row can't go now.
+OPTED_OUT = "opted_out"              # STOP (texted, or Twilio's 21610)
+UNDELIVERABLE = "undeliverable"      # Twilio says the number can't get texts
+GRACE = "grace"                      # missed by more than the grace period (downtime)
+QUIET_HOURS = "quiet_hours"          # it would land outside the person's sending hours
+WHATSAPP_WINDOW = "whatsapp_window"  # WhatsApp: more than 24 h since the person last wrote (63016)
+MERGED = "merged"                    # a daily text on a quit-date day: that text replaces it
+ALREADY_WRITTEN = "already_written"  # the slot's row exists (a second writer, a retried tick)
+NO_SLOT = "no_slot"                  # the planned time no longer falls on a program day
+
+# WhatsApp lets a business send free-form text only within 24 hours of the person's last
+# message (the customer service window); after it Twilio fails the send with 63016.
+WHATSAPP_SESSION = timedelta(hours=24)
 
 # The one opt-out check for scheduled texts: no row is written or sent to anyone else.
 REACHABLE = and_(people.c.opted_out == false(), people.c.undeliverable == false())
@@ -61,17 +77,36 @@ def backoff(attempts: int) -> timedelta:
 
 
 @dataclass
-class SendReport:
+class Counts:
+    """Counts of what a step did, with `reasons`: how many rows were not sent, by reason."""
+
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def note(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+
+    def add(self, other: "Counts") -> None:
+        for name in self.__dataclass_fields__:
+            if name == "reasons":
+                for reason, n in other.reasons.items():
+                    self.note(reason, n)
+            else:
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class SendReport(Counts):
     claimed: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    cancelled: int = 0
+    cancelled: int = 0      # by reason in `reasons`
     interrupted: int = 0
 
-    def add(self, other: "SendReport") -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def cancel(self, reason: str, n: int = 1) -> None:
+        self.cancelled += n
+        self.note(reason, n)
 
 
 @dataclass(frozen=True)
@@ -84,7 +119,10 @@ class Claimed:
     attempts: int
     to: str = ""
     zone: str = "UTC"
-    reachable: bool = True
+    reachable: bool = True     # REACHABLE, the one rule
+    opted_out: bool = False    # which half of it failed, for the reason
+    channel: str = "sms"
+    last_inbound_at: datetime | None = None
 
 
 class Outbox:
@@ -180,17 +218,22 @@ class Outbox:
             who = {
                 p.id: p
                 for p in tx.session.execute(
-                    select(people.c.id, people.c.number, people.c.channel, people.c.timezone,
-                           REACHABLE.label("reachable")).where(people.c.id.in_(ids))
+                    select(people.c.id, people.c.number, people.c.channel, people.c.timezone, people.c.opted_out,
+                           people.c.last_inbound_at, REACHABLE.label("reachable")).where(people.c.id.in_(ids))
                 )
             }
         claimed = []
         for row in rows:
             person = who.get(row.person_id)
-            to = phones.Address(person.number, person.channel).twilio if person else ""
+            if person is None:    # erased meanwhile (the row goes with it): never sent
+                claimed.append(Claimed(row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
+                                       reachable=False, opted_out=True))
+                continue
             claimed.append(Claimed(
                 row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
-                to=to, zone=person.timezone if person else "UTC", reachable=bool(person and person.reachable),
+                to=phones.Address(person.number, person.channel).twilio, zone=person.timezone,
+                reachable=bool(person.reachable), opted_out=bool(person.opted_out),
+                channel=person.channel, last_inbound_at=person.last_inbound_at,
             ))
         return claimed
 
@@ -216,10 +259,10 @@ class Outbox:
                 reason = self._skip_reason(row, now)
                 if reason:
                     cancelled.append((row.id, {"status": CANCELLED, "delivery_status": reason}))
+                    report.cancel(reason)
                 else:
                     to_send.append(row)
             self._settle(cancelled)
-            report.cancelled += len(cancelled)
             if self.concurrency > 1 and len(to_send) > 1:
                 pool = self._sender_pool()
                 rows_of = {pool.submit(self._send_one, row, callback): row for row in to_send}
@@ -240,13 +283,17 @@ class Outbox:
             return self._senders
 
     def _skip_reason(self, row: Claimed, now: datetime) -> str | None:
+        """Why this row must not go now, or None: checked at claim time, so a STOP, an
+        undeliverable receipt or a closed WhatsApp window since it was written counts."""
         if not row.reachable:
-            return "opted_out"
+            return OPTED_OUT if row.opted_out else UNDELIVERABLE
         if now - row.due_at > self.settings.grace:
-            return "expired"
+            return GRACE
         local = now.astimezone(ZoneInfo(row.zone)).time()
         if not self.quiet.allows(local):
-            return "quiet_hours"
+            return QUIET_HOURS
+        if row.channel == "whatsapp" and (row.last_inbound_at is None or now - row.last_inbound_at > WHATSAPP_SESSION):
+            return WHATSAPP_WINDOW
         return None
 
     def _send_one(self, row: Claimed, callback: str | None) -> SendResult:
@@ -266,6 +313,10 @@ class Outbox:
                 changes.append((row.id, {"status": SENT, "sent_at": now, "provider_sid": result.sid,
                                          "delivery_status": result.status}))
                 report.sent += 1
+            elif result.whatsapp_window:     # Twilio's word on the window (63016): the same skip
+                changes.append((row.id, {"status": CANCELLED, "error_code": result.error_code,
+                                         "delivery_status": WHATSAPP_WINDOW}))
+                report.cancel(WHATSAPP_WINDOW)
             elif result.retryable and row.attempts < self.settings.max_attempts:
                 changes.append((row.id, {"status": PENDING, "next_attempt_at": now + backoff(row.attempts),
                                          "error_code": result.error_code}))
