@@ -10,7 +10,18 @@ from datetime import datetime, time
 from sqlalchemy import String, Text, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.outbox import ALREADY_WRITTEN, CANCELLED, GRACE, MERGED, PENDING, REACHABLE, Counts, Outbox, outbox, people
+from bot.outbox import (
+    ALREADY_WRITTEN,
+    CANCELLED,
+    GRACE,
+    MERGED,
+    PENDING,
+    REACHABLE,
+    Counts,
+    Outbox,
+    outbox,
+    people,
+)
 from bot.settings import Settings
 from bot.store import Store
 from flows import daily, engine, schedule
@@ -122,6 +133,10 @@ class Daily(Writer):
         """Bring the person's schedule and pending rows in line with the turn's new state."""
         new = outcome.state
         session = tx.session
+        if person.undeliverable:
+            # They wrote to us, so the number works again (a phone back on after 30003s);
+            # if it still can't get texts, the next receipt says so again.
+            person.undeliverable = False
         if new.opted_out:
             person.daily_next_at = None
             self.outbox.cancel_pending(session, person.id)

@@ -21,12 +21,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, false, func, select, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 
 from bot import models, phones
 from bot.settings import Settings
 from bot.store import Store
-from bot.transport import SendResult, Transport
+from bot.transport import (
+    OPTED_OUT_CODE,
+    UNDELIVERABLE_CODES,
+    UNREACHABLE_CODE,
+    UNREACHABLE_LIMIT,
+    WHATSAPP_WINDOW_CODE,
+    SendResult,
+    Transport,
+)
 from flows.schedule import QuietHours
 
 log = logging.getLogger(__name__)
@@ -55,6 +63,26 @@ WHATSAPP_SESSION = timedelta(hours=24)
 
 # The one opt-out check for scheduled texts: no row is written or sent to anyone else.
 REACHABLE = and_(people.c.opted_out == false(), people.c.undeliverable == false())
+
+# Twilio's message statuses (twilio.com/docs/messaging/api/message-resource#message-status-values)
+# in the order they happen. Status callbacks can arrive out of order (Twilio says so), so a
+# row's delivery status only moves forward: a late "sent" never overwrites "undelivered".
+# undelivered, failed and canceled are final; "read" (WhatsApp) comes after "delivered".
+DELIVERY_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
+                  "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5}
+FINAL_RECEIPTS = frozenset({"undelivered", "failed", "canceled", "read"})
+FAILED_RECEIPTS = ("undelivered", "failed")
+
+
+def moves_forward(old: str | None, new: str) -> bool:
+    """Whether a callback saying `new` may replace the row's `old` delivery status. A status
+    Twilio doesn't list is never recorded; anything replaces no status (or our "unknown")."""
+    if new not in DELIVERY_ORDER:
+        return False
+    if old not in DELIVERY_ORDER:
+        return True
+    return old not in FINAL_RECEIPTS and DELIVERY_ORDER[new] > DELIVERY_ORDER[old]
+
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=30)
@@ -86,7 +114,7 @@ class Counts:
         if n:
             self.reasons[reason] = self.reasons.get(reason, 0) + n
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         for name in self.__dataclass_fields__:
             if name == "reasons":
                 for reason, n in other.reasons.items():
@@ -370,15 +398,79 @@ class Outbox:
             tx.session.execute(update(people).where(people.c.id == person_id).values(undeliverable=True, daily_next_at=None))
             self.cancel_pending(tx.session, person_id)
 
-    def record_receipt(self, sid: str, status: str, error_code: int | None, now: datetime) -> bool:
-        """A status callback: note the delivery status and error code on the row."""
+    def record_receipt(self, sid: str, status: str, error_code: int | None, now: datetime,
+                       to: str | None = None) -> bool:
+        """A status callback: note the delivery status and error code on the row, and act on
+        what the error says about the number. True when it concerned a text or person we know.
+
+        Callbacks arrive out of order, so the row only moves forward (`moves_forward`), in
+        the UPDATE itself so two callbacks racing in two workers cannot undo each other.
+        A 21610 for a MessageSid we don't know (a reply Twilio sent for a Messaging Service)
+        still opts out `To` ("whatsapp:" and all, so the channel too) when it is a person.
+        """
+        status = status[:16]
+        blocked = [old for old in DELIVERY_ORDER if not moves_forward(old, status)]
         with self.store.transaction() as tx:
             row = tx.session.execute(select(outbox.c.id, outbox.c.person_id).where(outbox.c.provider_sid == sid)).first()
-            if row is None:
+            moved = row is not None and status in DELIVERY_ORDER and bool(tx.session.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id,
+                       or_(outbox.c.delivery_status.is_(None), outbox.c.delivery_status.not_in(blocked)))
+                .values(delivery_status=status, error_code=error_code)
+            ).rowcount)
+        if row is None:
+            person_id = self._person_for(to) if error_code == OPTED_OUT_CODE else None
+            if person_id is None:
                 return False
-            tx.session.execute(
-                update(outbox).where(outbox.c.id == row.id).values(delivery_status=status[:16], error_code=error_code)
-            )
-        if error_code == 21610:
-            self.mark_opted_out(row.person_id, now, keyword="21610")
+        else:
+            person_id = row.person_id
+            if status not in DELIVERY_ORDER:
+                log.info("status %r for outbox row %s is not one Twilio lists; not recorded", status, row.id)
+            elif not moved:
+                log.info("status %r for outbox row %s came after a later one; kept the later one", status, row.id)
+        if status in FAILED_RECEIPTS and error_code is not None:
+            self._act_on(person_id, error_code, now)
         return True
+
+    def _person_for(self, to: str | None) -> int | None:
+        """The person a Twilio `To` names, or None."""
+        try:
+            address = phones.parse_address(to or "", self.settings.default_region)
+        except ValueError:
+            return None
+        with self.store.transaction() as tx:
+            person = tx.find_person(address.number, address.channel)
+            return person.id if person is not None else None
+
+    def _act_on(self, person_id: int, code: int, now: datetime) -> None:
+        """What a failed receipt's error code means for the number (codes: bot.transport)."""
+        if code == OPTED_OUT_CODE:
+            self.mark_opted_out(person_id, now, keyword=str(OPTED_OUT_CODE))
+        elif code in UNDELIVERABLE_CODES:
+            log.warning("person %s is undeliverable (error %s): scheduled texts stop", person_id, code)
+            self.mark_undeliverable(person_id)
+        elif code == UNREACHABLE_CODE and self._unreachable_in_a_row(person_id):
+            log.warning("person %s unreachable %d times in a row (error %s): scheduled texts stop",
+                        person_id, UNREACHABLE_LIMIT, code)
+            self.mark_undeliverable(person_id)
+        elif code == WHATSAPP_WINDOW_CODE:
+            log.info("person %s: a WhatsApp text went outside the 24-hour window (63016)", person_id)
+
+    def _unreachable_in_a_row(self, person_id: int) -> bool:
+        """True when the person's last UNREACHABLE_LIMIT texts, in the order they were sent,
+        all came back unreachable (30003), and all were sent after the person last wrote
+        to us (a text from them shows the handset is back). A delivered one, another
+        error, or one still waiting for its receipt breaks the run."""
+        with self.store.transaction() as tx:
+            wrote = tx.session.execute(select(people.c.last_inbound_at).where(people.c.id == person_id)).scalar()
+            query = (
+                select(outbox.c.delivery_status, outbox.c.error_code)
+                .where(outbox.c.person_id == person_id, outbox.c.provider_sid.is_not(None))
+                .order_by(outbox.c.sent_at.desc(), outbox.c.id.desc())
+                .limit(UNREACHABLE_LIMIT)
+            )
+            if wrote is not None:
+                query = query.where(outbox.c.sent_at > wrote)
+            last = tx.session.execute(query).all()
+        return len(last) == UNREACHABLE_LIMIT and all(
+            row.delivery_status in FAILED_RECEIPTS and row.error_code == UNREACHABLE_CODE for row in last)

@@ -12,7 +12,17 @@ from typing import Any, Mapping
 from sqlalchemy import and_, bindparam, update
 
 from bot.daily import DAILY, QUIT_DATE, EnqueueReport, Writer, due_batches, insert_new, parse_hhmm
-from bot.outbox import ALREADY_WRITTEN, CANCELLED, GRACE, MERGED, NO_SLOT, PENDING, REACHABLE, outbox, people
+from bot.outbox import (
+    ALREADY_WRITTEN,
+    CANCELLED,
+    GRACE,
+    MERGED,
+    NO_SLOT,
+    PENDING,
+    REACHABLE,
+    outbox,
+    people,
+)
 from flows import engine, quitdays, schedule
 from flows.helpline import ensure_helpline
 from flows.model import State
