@@ -258,7 +258,12 @@ def tick(now_text: str | None, as_json: bool) -> None:
 
         transport = ConsoleTransport(sys.stderr)   # stdout holds the one JSON object
     steady = _steady(settings, transport=transport)
-    report = steady.tick(now)
+    try:
+        report = steady.tick(now)
+    finally:                              # one tick, then the process ends: close what it opened
+        steady.store.engine.dispose()
+        if hasattr(steady.transport, "close"):
+            steady.transport.close()
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:

@@ -35,6 +35,7 @@ from bot.transport import (
     SendResult,
     Transport,
 )
+from flows import engine
 from flows.schedule import QuietHours
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,21 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=30)
 # A row claimed this long ago without a recorded result was interrupted by a crash.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+# Flows that wait for the answer to a scheduled text's question (flows.engine), and the key
+# holding when it was asked: the due time of the outbox row that asks it.
+ASKED_AT_KEY = {engine.CHECKIN_FLOW: "asked_at", engine.DAILY_PROMPT_FLOW: "asked_at",
+                engine.CRAVING_CHECKIN_FLOW: "from"}
+
+
+def _asked_at(flow) -> datetime | None:
+    """When the scheduled question this flow waits on was due, or None."""
+    key = ASKED_AT_KEY.get(flow.get("name")) if isinstance(flow, dict) else None
+    try:
+        return datetime.fromisoformat(flow[key]) if key else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def local_day_bounds(at: datetime, zone: str) -> tuple[datetime, datetime]:
@@ -282,15 +298,17 @@ class Outbox:
             if not batch:
                 return report
             report.claimed += len(batch)
-            cancelled, to_send = [], []
+            cancelled, unsent, to_send = [], [], []
             for row in batch:
                 reason = self._skip_reason(row, now)
                 if reason:
                     cancelled.append((row.id, {"status": CANCELLED, "delivery_status": reason}))
+                    unsent.append(row)
                     report.cancel(reason)
                 else:
                     to_send.append(row)
             self._settle(cancelled)
+            self._unask(unsent)
             if self.concurrency > 1 and len(to_send) > 1:
                 pool = self._sender_pool()
                 rows_of = {pool.submit(self._send_one, row, callback): row for row in to_send}
@@ -335,7 +353,7 @@ class Outbox:
         """Settle these rows (sent, retried with backoff, failed) in one transaction, then
         act on what Twilio said about a number."""
         changes: list[tuple[int, dict]] = []
-        failures = []
+        failures, unsent = [], []
         for row, result in results:
             if result.ok:
                 changes.append((row.id, {"status": SENT, "sent_at": now, "provider_sid": result.sid,
@@ -345,6 +363,7 @@ class Outbox:
                 changes.append((row.id, {"status": CANCELLED, "error_code": result.error_code,
                                          "delivery_status": WHATSAPP_WINDOW}))
                 report.cancel(WHATSAPP_WINDOW)
+                unsent.append(row)
             elif result.retryable and row.attempts < self.settings.max_attempts:
                 changes.append((row.id, {"status": PENDING, "next_attempt_at": now + backoff(row.attempts),
                                          "error_code": result.error_code}))
@@ -353,14 +372,38 @@ class Outbox:
                 changes.append((row.id, {"status": FAILED, "error_code": result.error_code,
                                          "delivery_status": result.status}))
                 failures.append((row, result))
+                unsent.append(row)
                 report.failed += 1
         self._settle(changes)
+        self._unask(unsent)
         for row, result in failures:
             if result.opted_out:
                 self.mark_opted_out(row.person_id, now, keyword=str(result.error_code or 21610))
             elif result.undeliverable:
                 self.mark_undeliverable(row.person_id)
             log.warning("outbox row %s to %s failed (code %s)", row.id, phones.mask(row.to), result.error_code)
+
+    def _unask(self, rows: list[Claimed]) -> None:
+        """Texts that never went out asked nothing: a flow still waiting for the answer to
+        one of them is closed, so the person's next text is read as what it says (a bare
+        "4" is not a check-in score for a question they never got). Only if no turn
+        changed the person since (updated_at)."""
+        due: dict[int, set[datetime]] = {}
+        for row in rows:
+            due.setdefault(row.person_id, set()).add(row.due_at)
+        if not due:
+            return
+        with self.store.transaction() as tx:
+            found = tx.session.execute(
+                select(people.c.id, people.c.flow, people.c.updated_at).where(people.c.id.in_(due))
+            ).all()
+            closing = [{"pid": p.id, "seen": p.updated_at} for p in found if _asked_at(p.flow) in due[p.id]]
+            if closing:
+                tx.session.execute(
+                    update(people).where(people.c.id == bindparam("pid"), people.c.updated_at == bindparam("seen"))
+                    .values(flow=None),
+                    closing,
+                )
 
     def _settle(self, changes: list[tuple[int, dict]]) -> None:
         """Write each row's new values: one transaction, one executemany per shape of change."""

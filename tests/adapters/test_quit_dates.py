@@ -170,3 +170,18 @@ def schedule_day(instant):
     from flows.schedule import local_date_of
 
     return local_date_of(instant, "America/New_York")
+
+
+def test_whatsapp_quit_date_texts_outside_the_window_are_skipped_and_their_check_in_is_not_awaited(world, fake):
+    whatsapp = "whatsapp:" + NY
+    make_plan(world, number=whatsapp)                 # Nov 24: more than 24 h before every program day
+    run_days(world, date(2026, 12, 4), date(2026, 12, 8))          # Dec 8, day 1, is a check-in
+    assert fake.messages == []
+    kept = {r.slot: (r.status, r.delivery_status) for r in rows(world, kind="quit_date")}
+    assert kept == {day: ("cancelled", "whatsapp_window")
+                    for day in ("2026-12-04", "2026-12-06", "2026-12-07", "2026-12-08")}
+    with world.store.transaction() as tx:
+        assert tx.find_person(NY, "whatsapp").flow is None   # the check-in was never asked
+    assert world.text(whatsapp, "4", utc(2026, 12, 8, 16, 0)).intent != "checkin"
+    with world.store.transaction() as tx:
+        assert tx.session.execute(select(models.Checkin)).first() is None
