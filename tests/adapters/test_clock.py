@@ -418,3 +418,56 @@ def test_steady_tick_gives_the_reason_for_every_row_it_skipped_or_cancelled(worl
         assert ("5 cancelled (grace 1, opted_out 1, quiet_hours 1, undeliverable 1, whatsapp_window 1)"
                 in result.stdout)
     assert sorted(r.delivery_status for r in rows(world) if r.status == "cancelled") == sorted(cancelled)
+
+
+# -- the default send time -----------------------------------------------------------------
+
+def test_the_default_send_time_is_what_daily_promises_and_when_it_goes(database_url, tmp_path, fake):
+    from datetime import time
+
+    settings = make_settings(database_url, str(tmp_path), quiet_start=time(10, 0),
+                             default_send_time=time(10, 30))
+    transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=SENDER, api_base_url=fake.base_url)
+    steady = bootstrap(settings, transport=transport, migrate=True)
+    try:
+        answer = steady.conversation.handle(Inbound(sender=NY, body="DAILY", now=utc(2026, 11, 24, 5, 0)))
+        assert "10:30 AM" in answer.replies[0] and "9:00 AM" not in answer.replies[0]
+        steady.tick(utc(2026, 11, 24, 15, 29))
+        assert fake.messages == []
+        report = steady.tick(utc(2026, 11, 24, 15, 30))      # 10:30 in New York
+        assert (report.send.sent, report.send.reasons) == (1, {})
+        # Someone who already chose a time keeps it.
+        steady.conversation.handle(Inbound(sender=CHI, body="TIME 7pm", now=utc(2026, 11, 24, 5, 0)))
+        with steady.store.transaction() as tx:
+            assert tx.find_person(CHI, "sms").daily_time == "19:00"
+    finally:
+        transport.close()
+        steady.store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"STEADY_QUIET_START": "10:00"}, "STEADY_DEFAULT_SEND_TIME (09:00)"),
+        ({"STEADY_DEFAULT_SEND_TIME": "22:00"}, "STEADY_QUIET_END (21:00)"),
+        ({"STEADY_DEFAULT_SEND_TIME": "7:59"}, "STEADY_QUIET_START (08:00)"),
+    ],
+)
+def test_a_default_send_time_inside_quiet_hours_refuses_to_start_naming_both_settings(env, named):
+    from bot.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(env)
+    message = str(refused.value)
+    assert named in message
+    assert "STEADY_DEFAULT_SEND_TIME" in message and "STEADY_QUIET_START" in message and "STEADY_QUIET_END" in message
+
+
+@pytest.mark.parametrize("at", ["08:00", "21:00", "12:15"])
+def test_a_default_send_time_inside_the_sending_hours_is_fine(at):
+    from datetime import time
+
+    from bot.settings import Settings
+
+    hours, minutes = map(int, at.split(":"))
+    assert Settings.from_env({"STEADY_DEFAULT_SEND_TIME": at}).default_send_time == time(hours, minutes)
