@@ -372,7 +372,8 @@ class Outbox:
                 changes.append((row.id, {"status": FAILED, "error_code": result.error_code,
                                          "delivery_status": result.status}))
                 failures.append((row, result))
-                unsent.append(row)
+                if result.status != "unknown":     # an unknown outcome may have reached them
+                    unsent.append(row)
                 report.failed += 1
         self._settle(changes)
         self._unask(unsent)
