@@ -275,16 +275,16 @@ def tick(now_text: str | None, as_json: bool) -> None:
     settings = _settings()
     _require_twilio(settings, "tick")
     steady = _steady(settings)
-    report = steady.tick(now)
+    try:
+        report = steady.tick(now)
+    finally:                              # one tick, then the process ends: close what it opened
+        steady.store.engine.dispose()
+        if hasattr(steady.transport, "close"):
+            steady.transport.close()
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:
-        e, s = report.enqueue, report.send
-        click.echo(
-            f"tick at {report.now}: {e.due} due, {e.enqueued} enqueued, {e.skipped} skipped; "
-            f"{s.sent} sent, {s.retried} to retry, {s.failed} failed, {s.cancelled} cancelled, "
-            f"{s.interrupted} interrupted; {report.pruned} old message ids pruned"
-        )
+        click.echo(f"tick at {report.now}: {report.summary()}")
     if report.errors:
         for error in report.errors:
             click.echo(f"error: {error}", err=True)

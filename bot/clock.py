@@ -25,7 +25,22 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
+        """For `steady tick --json`: every count, and each step's `reasons` (rows not sent, by why)."""
         return asdict(self)
+
+    def summary(self) -> str:
+        """One line for people and logs: every count, and why rows were skipped or cancelled."""
+        e, s = self.enqueue, self.send
+        return (
+            f"{e.due} due, {e.enqueued} enqueued, {e.skipped} skipped{_by_reason(e.reasons)}; "
+            f"{s.sent} sent, {s.retried} to retry, {s.failed} failed, {s.cancelled} cancelled"
+            f"{_by_reason(s.reasons)}, {s.interrupted} interrupted; {self.pruned} old message ids pruned"
+        )
+
+
+def _by_reason(reasons: dict[str, int]) -> str:
+    """" (grace 1, merged 2)", by reason name; "" when there are none."""
+    return f" ({', '.join(f'{name} {n}' for name, n in sorted(reasons.items()))})" if reasons else ""
 
 
 def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> TickReport:
@@ -36,10 +51,7 @@ def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> Tic
     report = TickReport(now=now.isoformat())
     for writer in writers:
         try:
-            written = writer.enqueue_due(now)
-            report.enqueue.due += written.due
-            report.enqueue.enqueued += written.enqueued
-            report.enqueue.skipped += written.skipped
+            report.enqueue.add(writer.enqueue_due(now))
         except Exception as exc:  # noqa: BLE001
             log.exception("enqueue failed in %s", type(writer).__name__)
             report.errors.append(f"enqueue: {type(exc).__name__}")
@@ -54,11 +66,7 @@ def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> Tic
     except Exception as exc:  # noqa: BLE001
         log.exception("prune failed")
         report.errors.append(f"prune: {type(exc).__name__}")
-    log.info(
-        "tick: due=%d enqueued=%d skipped=%d sent=%d retried=%d failed=%d cancelled=%d interrupted=%d",
-        report.enqueue.due, report.enqueue.enqueued, report.enqueue.skipped, report.send.sent,
-        report.send.retried, report.send.failed, report.send.cancelled, report.send.interrupted,
-    )
+    log.info("tick: %s", report.summary())
     return report
 
 

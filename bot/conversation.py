@@ -85,6 +85,7 @@ class Conversation:
                 address.channel,
                 timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
                 now=now,
+                daily_time=self.settings.default_send_time.strftime("%H:%M"),
             )
             recent = tx.inbound_count(person.id, now - self.settings.loop_window)
             state = tx.state_of(person)

@@ -10,7 +10,18 @@ from datetime import datetime, time
 from sqlalchemy import String, Text, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.outbox import CANCELLED, PENDING, REACHABLE, Outbox, outbox, people
+from bot.outbox import (
+    ALREADY_WRITTEN,
+    CANCELLED,
+    GRACE,
+    MERGED,
+    PENDING,
+    REACHABLE,
+    Counts,
+    Outbox,
+    outbox,
+    people,
+)
 from bot.settings import Settings
 from bot.store import Store
 from flows import daily, engine, schedule
@@ -93,10 +104,14 @@ def _unnest(table, columns: dict[str, list]):
 
 
 @dataclass
-class EnqueueReport:
+class EnqueueReport(Counts):
     due: int = 0
     enqueued: int = 0
-    skipped: int = 0       # missed slots older than the grace period, or already written
+    skipped: int = 0       # by reason in `reasons`: grace, merged, already_written, no_slot
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped += n
+        self.note(reason, n)
 
 
 class Writer:
@@ -118,6 +133,10 @@ class Daily(Writer):
         """Bring the person's schedule and pending rows in line with the turn's new state."""
         new = outcome.state
         session = tx.session
+        if person.undeliverable:
+            # They wrote to us, so the number works again (a phone back on after 30003s);
+            # if it still can't get texts, the next receipt says so again.
+            person.undeliverable = False
         if new.opted_out:
             person.daily_next_at = None
             self.outbox.cancel_pending(session, person.id)
@@ -180,10 +199,10 @@ class Daily(Writer):
                 slot_at, slot = found
                 advances.append({"pid": row.id, "next": next_at, "cursor": row.daily_cursor})
                 if slot_at is None:
-                    report.skipped += 1
+                    report.skip(GRACE)
                     continue
                 if (row.id, slot) in taken:   # merged into that day's quit-date text
-                    report.skipped += 1
+                    report.skip(MERGED)
                     continue
                 _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
                 if daily.invites_reply(body) and engine.prompt_may_replace(row.flow, slot_at):
@@ -194,7 +213,7 @@ class Daily(Writer):
                 })
             written = insert_new(session, new_rows)
             report.enqueued += len(written)
-            report.skipped += len(new_rows) - len(written)
+            report.skip(ALREADY_WRITTEN, len(new_rows) - len(written))
             for advance in advances:
                 if advance["pid"] in written:
                     advance["cursor"] += 1

@@ -17,16 +17,25 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, false, func, select, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 
 from bot import models, phones
 from bot.settings import Settings
 from bot.store import Store
-from bot.transport import SendResult, Transport
+from bot.transport import (
+    OPTED_OUT_CODE,
+    UNDELIVERABLE_CODES,
+    UNREACHABLE_CODE,
+    UNREACHABLE_LIMIT,
+    WHATSAPP_WINDOW_CODE,
+    SendResult,
+    Transport,
+)
+from flows import engine
 from flows.schedule import QuietHours
 
 log = logging.getLogger(__name__)
@@ -37,13 +46,64 @@ consents = models.ConsentEvent.__table__
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 
+# Why a row was not sent: kept in delivery_status on a cancelled row and counted by reason
+# in each tick's report (`steady tick`). Skipped when a writer passes a slot by, cancelled
+# when the sender finds the row can't go now.
+OPTED_OUT = "opted_out"              # STOP (texted, or Twilio's 21610)
+UNDELIVERABLE = "undeliverable"      # Twilio says the number can't get texts
+GRACE = "grace"                      # missed by more than the grace period (downtime)
+QUIET_HOURS = "quiet_hours"          # it would land outside the person's sending hours
+WHATSAPP_WINDOW = "whatsapp_window"  # WhatsApp: more than 24 h since the person last wrote (63016)
+MERGED = "merged"                    # a daily text on a quit-date day: that text replaces it
+ALREADY_WRITTEN = "already_written"  # the slot's row exists (a second writer, a retried tick)
+NO_SLOT = "no_slot"                  # the planned time no longer falls on a program day
+
+# WhatsApp lets a business send free-form text only within 24 hours of the person's last
+# message (the customer service window); after it Twilio fails the send with 63016.
+WHATSAPP_SESSION = timedelta(hours=24)
+
 # The one opt-out check for scheduled texts: no row is written or sent to anyone else.
 REACHABLE = and_(people.c.opted_out == false(), people.c.undeliverable == false())
+
+# Twilio's message statuses (twilio.com/docs/messaging/api/message-resource#message-status-values)
+# in the order they happen. Status callbacks can arrive out of order (Twilio says so), so a
+# row's delivery status only moves forward: a late "sent" never overwrites "undelivered".
+# undelivered, failed and canceled are final; "read" (WhatsApp) comes after "delivered".
+DELIVERY_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
+                  "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5}
+FINAL_RECEIPTS = frozenset({"undelivered", "failed", "canceled", "read"})
+FAILED_RECEIPTS = ("undelivered", "failed")
+
+
+def moves_forward(old: str | None, new: str) -> bool:
+    """Whether a callback saying `new` may replace the row's `old` delivery status. A status
+    Twilio doesn't list is never recorded; anything replaces no status (or our "unknown")."""
+    if new not in DELIVERY_ORDER:
+        return False
+    if old not in DELIVERY_ORDER:
+        return True
+    return old not in FINAL_RECEIPTS and DELIVERY_ORDER[new] > DELIVERY_ORDER[old]
+
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=30)
 # A row claimed this long ago without a recorded result was interrupted by a crash.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+# Flows that wait for the answer to a scheduled text's question (flows.engine), and the key
+# holding when it was asked: the due time of the outbox row that asks it.
+ASKED_AT_KEY = {engine.CHECKIN_FLOW: "asked_at", engine.DAILY_PROMPT_FLOW: "asked_at",
+                engine.CRAVING_CHECKIN_FLOW: "from"}
+
+
+def _asked_at(flow) -> datetime | None:
+    """When the scheduled question this flow waits on was due, or None."""
+    key = ASKED_AT_KEY.get(flow.get("name")) if isinstance(flow, dict) else None
+    try:
+        return datetime.fromisoformat(flow[key]) if key else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def local_day_bounds(at: datetime, zone: str) -> tuple[datetime, datetime]:
@@ -61,17 +121,36 @@ def backoff(attempts: int) -> timedelta:
 
 
 @dataclass
-class SendReport:
+class Counts:
+    """Counts of what a step did, with `reasons`: how many rows were not sent, by reason."""
+
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def note(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+
+    def add(self, other: Counts) -> None:
+        for name in self.__dataclass_fields__:
+            if name == "reasons":
+                for reason, n in other.reasons.items():
+                    self.note(reason, n)
+            else:
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class SendReport(Counts):
     claimed: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    cancelled: int = 0
+    cancelled: int = 0      # by reason in `reasons`
     interrupted: int = 0
 
-    def add(self, other: "SendReport") -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def cancel(self, reason: str, n: int = 1) -> None:
+        self.cancelled += n
+        self.note(reason, n)
 
 
 @dataclass(frozen=True)
@@ -84,7 +163,10 @@ class Claimed:
     attempts: int
     to: str = ""
     zone: str = "UTC"
-    reachable: bool = True
+    reachable: bool = True     # REACHABLE, the one rule
+    opted_out: bool = False    # which half of it failed, for the reason
+    channel: str = "sms"
+    last_inbound_at: datetime | None = None
 
 
 class Outbox:
@@ -180,17 +262,22 @@ class Outbox:
             who = {
                 p.id: p
                 for p in tx.session.execute(
-                    select(people.c.id, people.c.number, people.c.channel, people.c.timezone,
-                           REACHABLE.label("reachable")).where(people.c.id.in_(ids))
+                    select(people.c.id, people.c.number, people.c.channel, people.c.timezone, people.c.opted_out,
+                           people.c.last_inbound_at, REACHABLE.label("reachable")).where(people.c.id.in_(ids))
                 )
             }
         claimed = []
         for row in rows:
             person = who.get(row.person_id)
-            to = phones.Address(person.number, person.channel).twilio if person else ""
+            if person is None:    # erased meanwhile (the row goes with it): never sent
+                claimed.append(Claimed(row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
+                                       reachable=False, opted_out=True))
+                continue
             claimed.append(Claimed(
                 row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
-                to=to, zone=person.timezone if person else "UTC", reachable=bool(person and person.reachable),
+                to=phones.Address(person.number, person.channel).twilio, zone=person.timezone,
+                reachable=bool(person.reachable), opted_out=bool(person.opted_out),
+                channel=person.channel, last_inbound_at=person.last_inbound_at,
             ))
         return claimed
 
@@ -211,15 +298,17 @@ class Outbox:
             if not batch:
                 return report
             report.claimed += len(batch)
-            cancelled, to_send = [], []
+            cancelled, unsent, to_send = [], [], []
             for row in batch:
                 reason = self._skip_reason(row, now)
                 if reason:
                     cancelled.append((row.id, {"status": CANCELLED, "delivery_status": reason}))
+                    unsent.append(row)
+                    report.cancel(reason)
                 else:
                     to_send.append(row)
             self._settle(cancelled)
-            report.cancelled += len(cancelled)
+            self._unask(unsent)
             if self.concurrency > 1 and len(to_send) > 1:
                 pool = self._sender_pool()
                 rows_of = {pool.submit(self._send_one, row, callback): row for row in to_send}
@@ -240,13 +329,17 @@ class Outbox:
             return self._senders
 
     def _skip_reason(self, row: Claimed, now: datetime) -> str | None:
+        """Why this row must not go now, or None: checked at claim time, so a STOP, an
+        undeliverable receipt or a closed WhatsApp window since it was written counts."""
         if not row.reachable:
-            return "opted_out"
+            return OPTED_OUT if row.opted_out else UNDELIVERABLE
         if now - row.due_at > self.settings.grace:
-            return "expired"
+            return GRACE
         local = now.astimezone(ZoneInfo(row.zone)).time()
         if not self.quiet.allows(local):
-            return "quiet_hours"
+            return QUIET_HOURS
+        if row.channel == "whatsapp" and (row.last_inbound_at is None or now - row.last_inbound_at > WHATSAPP_SESSION):
+            return WHATSAPP_WINDOW
         return None
 
     def _send_one(self, row: Claimed, callback: str | None) -> SendResult:
@@ -260,12 +353,17 @@ class Outbox:
         """Settle these rows (sent, retried with backoff, failed) in one transaction, then
         act on what Twilio said about a number."""
         changes: list[tuple[int, dict]] = []
-        failures = []
+        failures, unsent = [], []
         for row, result in results:
             if result.ok:
                 changes.append((row.id, {"status": SENT, "sent_at": now, "provider_sid": result.sid,
                                          "delivery_status": result.status}))
                 report.sent += 1
+            elif result.whatsapp_window:     # Twilio's word on the window (63016): the same skip
+                changes.append((row.id, {"status": CANCELLED, "error_code": result.error_code,
+                                         "delivery_status": WHATSAPP_WINDOW}))
+                report.cancel(WHATSAPP_WINDOW)
+                unsent.append(row)
             elif result.retryable and row.attempts < self.settings.max_attempts:
                 changes.append((row.id, {"status": PENDING, "next_attempt_at": now + backoff(row.attempts),
                                          "error_code": result.error_code}))
@@ -274,14 +372,39 @@ class Outbox:
                 changes.append((row.id, {"status": FAILED, "error_code": result.error_code,
                                          "delivery_status": result.status}))
                 failures.append((row, result))
+                if result.status != "unknown":     # an unknown outcome may have reached them
+                    unsent.append(row)
                 report.failed += 1
         self._settle(changes)
+        self._unask(unsent)
         for row, result in failures:
             if result.opted_out:
                 self.mark_opted_out(row.person_id, now, keyword=str(result.error_code or 21610))
             elif result.undeliverable:
                 self.mark_undeliverable(row.person_id)
             log.warning("outbox row %s to %s failed (code %s)", row.id, phones.mask(row.to), result.error_code)
+
+    def _unask(self, rows: list[Claimed]) -> None:
+        """Texts that never went out asked nothing: a flow still waiting for the answer to
+        one of them is closed, so the person's next text is read as what it says (a bare
+        "4" is not a check-in score for a question they never got). Only if no turn
+        changed the person since (updated_at)."""
+        due: dict[int, set[datetime]] = {}
+        for row in rows:
+            due.setdefault(row.person_id, set()).add(row.due_at)
+        if not due:
+            return
+        with self.store.transaction() as tx:
+            found = tx.session.execute(
+                select(people.c.id, people.c.flow, people.c.updated_at).where(people.c.id.in_(due))
+            ).all()
+            closing = [{"pid": p.id, "seen": p.updated_at} for p in found if _asked_at(p.flow) in due[p.id]]
+            if closing:
+                tx.session.execute(
+                    update(people).where(people.c.id == bindparam("pid"), people.c.updated_at == bindparam("seen"))
+                    .values(flow=None),
+                    closing,
+                )
 
     def _settle(self, changes: list[tuple[int, dict]]) -> None:
         """Write each row's new values: one transaction, one executemany per shape of change."""
@@ -319,15 +442,79 @@ class Outbox:
             tx.session.execute(update(people).where(people.c.id == person_id).values(undeliverable=True, daily_next_at=None))
             self.cancel_pending(tx.session, person_id)
 
-    def record_receipt(self, sid: str, status: str, error_code: int | None, now: datetime) -> bool:
-        """A status callback: note the delivery status and error code on the row."""
+    def record_receipt(self, sid: str, status: str, error_code: int | None, now: datetime,
+                       to: str | None = None) -> bool:
+        """A status callback: note the delivery status and error code on the row, and act on
+        what the error says about the number. True when it concerned a text or person we know.
+
+        Callbacks arrive out of order, so the row only moves forward (`moves_forward`), in
+        the UPDATE itself so two callbacks racing in two workers cannot undo each other.
+        A 21610 for a MessageSid we don't know (a reply Twilio sent for a Messaging Service)
+        still opts out `To` ("whatsapp:" and all, so the channel too) when it is a person.
+        """
+        status = status[:16]
+        blocked = [old for old in DELIVERY_ORDER if not moves_forward(old, status)]
         with self.store.transaction() as tx:
             row = tx.session.execute(select(outbox.c.id, outbox.c.person_id).where(outbox.c.provider_sid == sid)).first()
-            if row is None:
+            moved = row is not None and status in DELIVERY_ORDER and bool(tx.session.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id,
+                       or_(outbox.c.delivery_status.is_(None), outbox.c.delivery_status.not_in(blocked)))
+                .values(delivery_status=status, error_code=error_code)
+            ).rowcount)
+        if row is None:
+            person_id = self._person_for(to) if error_code == OPTED_OUT_CODE else None
+            if person_id is None:
                 return False
-            tx.session.execute(
-                update(outbox).where(outbox.c.id == row.id).values(delivery_status=status[:16], error_code=error_code)
-            )
-        if error_code == 21610:
-            self.mark_opted_out(row.person_id, now, keyword="21610")
+        else:
+            person_id = row.person_id
+            if status not in DELIVERY_ORDER:
+                log.info("status %r for outbox row %s is not one Twilio lists; not recorded", status, row.id)
+            elif not moved:
+                log.info("status %r for outbox row %s came after a later one; kept the later one", status, row.id)
+        if status in FAILED_RECEIPTS and error_code is not None:
+            self._act_on(person_id, error_code, now)
         return True
+
+    def _person_for(self, to: str | None) -> int | None:
+        """The person a Twilio `To` names, or None."""
+        try:
+            address = phones.parse_address(to or "", self.settings.default_region)
+        except ValueError:
+            return None
+        with self.store.transaction() as tx:
+            person = tx.find_person(address.number, address.channel)
+            return person.id if person is not None else None
+
+    def _act_on(self, person_id: int, code: int, now: datetime) -> None:
+        """What a failed receipt's error code means for the number (codes: bot.transport)."""
+        if code == OPTED_OUT_CODE:
+            self.mark_opted_out(person_id, now, keyword=str(OPTED_OUT_CODE))
+        elif code in UNDELIVERABLE_CODES:
+            log.warning("person %s is undeliverable (error %s): scheduled texts stop", person_id, code)
+            self.mark_undeliverable(person_id)
+        elif code == UNREACHABLE_CODE and self._unreachable_in_a_row(person_id):
+            log.warning("person %s unreachable %d times in a row (error %s): scheduled texts stop",
+                        person_id, UNREACHABLE_LIMIT, code)
+            self.mark_undeliverable(person_id)
+        elif code == WHATSAPP_WINDOW_CODE:
+            log.info("person %s: a WhatsApp text went outside the 24-hour window (63016)", person_id)
+
+    def _unreachable_in_a_row(self, person_id: int) -> bool:
+        """True when the person's last UNREACHABLE_LIMIT texts, in the order they were sent,
+        all came back unreachable (30003), and all were sent after the person last wrote
+        to us (a text from them shows the handset is back). A delivered one, another
+        error, or one still waiting for its receipt breaks the run."""
+        with self.store.transaction() as tx:
+            wrote = tx.session.execute(select(people.c.last_inbound_at).where(people.c.id == person_id)).scalar()
+            query = (
+                select(outbox.c.delivery_status, outbox.c.error_code)
+                .where(outbox.c.person_id == person_id, outbox.c.provider_sid.is_not(None))
+                .order_by(outbox.c.sent_at.desc(), outbox.c.id.desc())
+                .limit(UNREACHABLE_LIMIT)
+            )
+            if wrote is not None:
+                query = query.where(outbox.c.sent_at > wrote)
+            last = tx.session.execute(query).all()
+        return len(last) == UNREACHABLE_LIMIT and all(
+            row.delivery_status in FAILED_RECEIPTS and row.error_code == UNREACHABLE_CODE for row in last)

@@ -12,7 +12,17 @@ from typing import Any, Mapping
 from sqlalchemy import and_, bindparam, update
 
 from bot.daily import DAILY, QUIT_DATE, EnqueueReport, Writer, due_batches, insert_new, parse_hhmm
-from bot.outbox import CANCELLED, PENDING, REACHABLE, outbox, people
+from bot.outbox import (
+    ALREADY_WRITTEN,
+    CANCELLED,
+    GRACE,
+    MERGED,
+    NO_SLOT,
+    PENDING,
+    REACHABLE,
+    outbox,
+    people,
+)
 from flows import engine, quitdays, schedule
 from flows.helpline import ensure_helpline
 from flows.model import State
@@ -60,6 +70,28 @@ def next_plan_at(plan: Mapping[str, Any] | None, daily_time: str, zone: str, now
         after = True
 
 
+def latest_due(plan: Mapping[str, Any] | None, daily_time: str, zone: str, planned: datetime,
+               now: datetime) -> tuple[date, datetime] | None:
+    """After downtime, the latest program slot from the planned one's day up to now:
+    (its local day, its instant), or None if no program day is due. The caller sends it
+    only within the grace period; the ones before it are skipped, never sent in a burst."""
+    quit_date = _quit_date(plan)
+    if quit_date is None:
+        return None
+    at = parse_hhmm(daily_time)
+    day = schedule.local_date_of(planned, zone)
+    found = None
+    offset = quitdays.next_offset(quit_date, day)
+    while offset is not None:
+        day = quitdays.date_for(quit_date, offset)
+        instant = _instant(day, at, zone)
+        if instant > now:
+            break
+        found = (day, instant)
+        offset = quitdays.next_offset(quit_date, day, after_today=True)
+    return found
+
+
 class QuitDates(Writer):
 
     def after_turn(self, tx, person, old: State, outcome, now: datetime) -> None:
@@ -90,17 +122,20 @@ class QuitDates(Writer):
             report.due += len(rows)
             new_rows, advances, checkins = [], [], []
             for row in rows:
-                planned = row.plan_next_at
-                day = schedule.local_date_of(planned, row.timezone)
+                due_slot = latest_due(row.plan, row.daily_time, row.timezone, row.plan_next_at, now)
+                after_day = due_slot[0] if due_slot else schedule.local_date_of(row.plan_next_at, row.timezone)
                 advances.append({
                     "pid": row.id,
-                    "next": next_plan_at(row.plan, row.daily_time, row.timezone, now, after_day=day),
+                    "next": next_plan_at(row.plan, row.daily_time, row.timezone, now, after_day=after_day),
                 })
-                quit_date = _quit_date(row.plan)
-                offset = (day - quit_date).days if quit_date else None
-                if offset not in quitdays.OFFSETS or now - planned > self.settings.grace:
-                    report.skipped += 1
+                if due_slot is None:            # the plan changed under the planned time
+                    report.skip(NO_SLOT)
                     continue
+                day, planned = due_slot
+                if now - planned > self.settings.grace:
+                    report.skip(GRACE)
+                    continue
+                offset = (day - _quit_date(row.plan)).days
                 body = ensure_helpline(quitdays.compose(offset, row.plan, self.content), self.content.helpline)
                 slot = schedule.slot_key(day)
                 new_rows.append({
@@ -112,14 +147,14 @@ class QuitDates(Writer):
                         "name": engine.CHECKIN_FLOW, "asked_at": planned.isoformat(), "offset": offset}})
             written = insert_new(session, new_rows)
             report.enqueued += len(written)
-            report.skipped += len(new_rows) - len(written)
+            report.skip(ALREADY_WRITTEN, len(new_rows) - len(written))
             for new_row in new_rows:      # merged: the quit-date text replaces that day's daily text
                 if new_row["person_id"] in written:
                     session.execute(
                         update(outbox)
                         .where(outbox.c.person_id == new_row["person_id"], outbox.c.kind == DAILY,
                                outbox.c.slot == new_row["slot"], outbox.c.status == PENDING)
-                        .values(status=CANCELLED, delivery_status="merged")
+                        .values(status=CANCELLED, delivery_status=MERGED)
                     )
             session.execute(
                 update(people).where(people.c.id == bindparam("pid")).values(plan_next_at=bindparam("next")),

@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from typing import Mapping
 
 from flows import gsm
+from flows.schedule import QuietHours
 
 
 class SettingsError(ValueError):
@@ -129,6 +130,13 @@ class Settings:
                                 "Twilio gives up on a webhook after 15 seconds")
         if self.quiet_start >= self.quiet_end:
             raise SettingsError("STEADY_QUIET_START must be earlier than STEADY_QUIET_END")
+        if not QuietHours(self.quiet_start, self.quiet_end).allows(self.default_send_time):
+            # Every daily text at the default time would be cancelled as quiet hours, silently.
+            raise SettingsError(
+                f"STEADY_DEFAULT_SEND_TIME ({self.default_send_time:%H:%M}) must fall between "
+                f"STEADY_QUIET_START ({self.quiet_start:%H:%M}) and STEADY_QUIET_END ({self.quiet_end:%H:%M}), "
+                "the hours scheduled texts may go out"
+            )
 
     @property
     def twilio_sending_missing(self) -> tuple[str, ...]:

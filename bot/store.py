@@ -76,8 +76,10 @@ class Tx:
 
     # People ---------------------------------------------------------------
 
-    def person(self, number: str, channel: str, *, timezone: str, now: datetime) -> models.Person:
-        """The person for (number, channel), created with `timezone` if new.
+    def person(self, number: str, channel: str, *, timezone: str, now: datetime,
+               daily_time: str | None = None) -> models.Person:
+        """The person for (number, channel), created with `timezone` (and the daily send
+        time `daily_time`, HH:MM, else the column's default) if new.
 
         Two requests creating the same person at once both get the one row. Most texts
         come from people we know, so the common case is one SELECT.
@@ -85,18 +87,10 @@ class Tx:
         found = self.find_person(number, channel)
         if found is not None:
             return found
-        _insert_ignore(
-            self.session,
-            models.Person.__table__,
-            {
-                "number": number,
-                "channel": channel,
-                "timezone": timezone,
-                "created_at": now,
-                "updated_at": now,
-            },
-            conflict=("number", "channel"),
-        )
+        values = {"number": number, "channel": channel, "timezone": timezone, "created_at": now, "updated_at": now}
+        if daily_time is not None:
+            values["daily_time"] = daily_time
+        _insert_ignore(self.session, models.Person.__table__, values, conflict=("number", "channel"))
         found = self.find_person(number, channel)
         if found is None:  # pragma: no cover - the insert or a committed rival made it
             raise RuntimeError("person row vanished after insert")

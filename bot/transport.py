@@ -46,7 +46,19 @@ UNDELIVERABLE_CODES: dict[int, str] = {
     21265: "'To' number cannot be a short code",
     21614: "'To' number is not a valid mobile number",
     21635: "'To' number cannot be a landline",
+    # These two arrive in status callbacks (the message was accepted, then the carrier said):
+    30005: "unknown destination handset (the number does not exist or is no longer in service)",
+    30006: "landline or unreachable carrier",
 }
+
+#: Error code for a handset that could not be reached (off, out of coverage): passing, unless
+#: it keeps happening. UNREACHABLE_LIMIT of these in a row make the number undeliverable.
+UNREACHABLE_CODE = 30003
+UNREACHABLE_LIMIT = 3
+
+#: Error code for a free-form WhatsApp text outside the 24-hour customer service window
+#: (the person last wrote more than 24 h ago): only an approved template could go.
+WHATSAPP_WINDOW_CODE = 63016
 
 #: Error codes for a passing condition, worth a retry after a backoff (besides HTTP 429/5xx).
 RETRYABLE_CODES: dict[int, str] = {
@@ -60,8 +72,9 @@ RETRYABLE_HTTP = frozenset({408, 429})
 
 @dataclass(frozen=True)
 class SendResult:
-    """What happened to one send. Exactly one of ok / retryable / opted_out / undeliverable
-    explains a result, or none of them for a permanent failure of our own (bad credentials)."""
+    """What happened to one send. Exactly one of ok / retryable / opted_out / undeliverable /
+    whatsapp_window explains a result, or none of them for a permanent failure of our own
+    (bad credentials)."""
 
     ok: bool
     sid: str | None = None
@@ -71,6 +84,7 @@ class SendResult:
     retryable: bool = False
     opted_out: bool = False
     undeliverable: bool = False
+    whatsapp_window: bool = False
 
 
 def classify(http_status: int | None, code: int | None) -> SendResult:
@@ -85,6 +99,8 @@ def classify(http_status: int | None, code: int | None) -> SendResult:
         return SendResult(ok=False, error_code=code, http_status=http_status, opted_out=True)
     if code in UNDELIVERABLE_CODES:
         return SendResult(ok=False, error_code=code, http_status=http_status, undeliverable=True)
+    if code == WHATSAPP_WINDOW_CODE:
+        return SendResult(ok=False, error_code=code, http_status=http_status, whatsapp_window=True)
     retryable = (
         http_status is None
         or http_status in RETRYABLE_HTTP

@@ -125,7 +125,9 @@ def delivery_status() -> Response:
     except ValueError:
         error_code = None
     try:
-        steady.receipts(sid, status, error_code, utcnow())
+        # To (with its "whatsapp:" prefix, so the channel too): a receipt for a text Steady
+        # didn't send itself (a Messaging Service's reply) still names the person.
+        steady.receipts(sid, status, error_code, utcnow(), to=request.form.get("To") or None)
     except Exception:  # noqa: BLE001
         log.exception("status callback for %s failed", sid)
     return _no_content()

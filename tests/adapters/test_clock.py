@@ -265,6 +265,8 @@ def test_a_check_in_that_falls_in_quiet_hours_is_not_sent(world, fake):
     world.tick(late + timedelta(minutes=20))
     assert fake.messages == []
     assert [(r.status, r.delivery_status) for r in rows(world)] == [("cancelled", "quiet_hours")]
+    with world.store.transaction() as tx:       # it never asked, so no answer is waited for
+        assert tx.find_person(NY, "sms").flow is None
 
 
 def test_each_send_asks_for_a_status_callback_and_the_receipt_is_recorded(world, fake, tmp_path):
@@ -337,3 +339,135 @@ def test_an_unanswered_daily_prompt_does_not_keep_the_next_one_from_waiting(worl
             asked.append(day)
         day += timedelta(days=1)
     assert len(asked) >= 2
+
+
+# -- WhatsApp's 24-hour window -------------------------------------------------------------
+
+WA = "whatsapp:" + NY
+
+
+def test_a_whatsapp_text_more_than_24_hours_after_the_person_last_wrote_is_skipped(world, fake):
+    for number in (WA, NY):
+        world.text(number, "DAILY", utc(2026, 11, 24, 5, 0))
+    world.tick(utc(2026, 11, 24, 14, 0))                 # 9 h after they wrote: both go
+    report = world.tick(utc(2026, 11, 25, 14, 0))        # 33 h: the WhatsApp one may not
+    assert (len(sent_to(fake, WA)), len(sent_to(fake, NY))) == (1, 2)
+    daily = [(r.slot, r.status, r.delivery_status) for r in rows(world, kind="daily") if r.status == "cancelled"]
+    assert daily == [("2026-11-25", "cancelled", "whatsapp_window")]
+    assert (report.send.cancelled, report.send.reasons) == (1, {"whatsapp_window": 1})
+    world.text(WA, "thank you", utc(2026, 11, 25, 20, 0))   # writing again opens the window
+    world.tick(utc(2026, 11, 26, 14, 0))
+    assert len(sent_to(fake, WA)) == 2
+
+
+def test_twilio_63016_is_recorded_as_the_whatsapp_window(world, fake):
+    world.text(WA, "DAILY", utc(2026, 11, 24, 5, 0))
+    fake.fail_for(WA, http_status=400, code=63016)
+    report = world.tick(utc(2026, 11, 24, 14, 0))
+    (row,) = rows(world)
+    assert (row.status, row.delivery_status, row.error_code) == ("cancelled", "whatsapp_window", 63016)
+    assert (report.send.failed, report.send.cancelled, report.send.reasons) == (0, 1, {"whatsapp_window": 1})
+    with world.store.transaction() as tx:
+        person = tx.find_person(NY, "whatsapp")
+        assert not (person.opted_out or person.undeliverable)
+
+
+# -- steady tick says why ------------------------------------------------------------------
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_steady_tick_gives_the_reason_for_every_row_it_skipped_or_cancelled(world, fake, database_url, tmp_path,
+                                                                            as_json):
+    import json
+    import logging
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    now = utc(2026, 11, 24, 14, 0)                     # 9:00 New York, 8:00 Chicago, 6:00 Los Angeles
+    for number in (NY, "+12125550101", WA):
+        world.text(number, "DAILY", utc(2026, 11, 23, 5, 0))
+    world.daily.enqueue_due(now)                        # their rows are written; then, behind their backs:
+    with world.store.transaction() as tx:
+        tx.session.execute(update(models.Person).where(models.Person.number == NY,
+                                                       models.Person.channel == "sms").values(opted_out=True))
+        tx.session.execute(update(models.Person).where(models.Person.number == "+12125550101")
+                           .values(undeliverable=True))
+    world.text(LA, "CRAVING", now - timedelta(minutes=20))      # its check-in lands at 6 AM: quiet hours
+    world.text(CHI, "CRAVING", now - timedelta(hours=3))        # the clock was down past its check-in
+    world.text("+13125550101", "DAILY", utc(2026, 11, 23, 5, 0))   # yesterday's slot, missed by 23 h
+
+    env = {"DATABASE_URL": database_url, "STEADY_INSTANCE_PATH": str(tmp_path),
+           "TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": fake.auth_token,
+           "TWILIO_FROM_NUMBER": SENDER, "TWILIO_API_BASE_URL": fake.base_url}
+    handlers = list(logging.getLogger().handlers)
+    try:
+        result = CliRunner().invoke(main, ["tick", "--now", "2026-11-24T14:00:00Z"] + (["--json"] if as_json else []),
+                                    env=env)
+    finally:
+        logging.getLogger().handlers[:] = handlers
+    assert result.exit_code == 0, result.output
+    assert fake.messages == []
+    cancelled = {"opted_out": 1, "undeliverable": 1, "whatsapp_window": 1, "quiet_hours": 1, "grace": 1}
+    if as_json:
+        report = json.loads(result.stdout)
+        assert report["enqueue"]["skipped"] == 1 and report["enqueue"]["reasons"] == {"grace": 1}
+        assert report["send"]["cancelled"] == 5 and report["send"]["reasons"] == cancelled
+    else:
+        assert "1 skipped (grace 1)" in result.stdout
+        assert ("5 cancelled (grace 1, opted_out 1, quiet_hours 1, undeliverable 1, whatsapp_window 1)"
+                in result.stdout)
+    assert sorted(r.delivery_status for r in rows(world) if r.status == "cancelled") == sorted(cancelled)
+
+
+# -- the default send time -----------------------------------------------------------------
+
+def test_the_default_send_time_is_what_daily_promises_and_when_it_goes(database_url, tmp_path, fake):
+    from datetime import time
+
+    settings = make_settings(database_url, str(tmp_path), quiet_start=time(10, 0),
+                             default_send_time=time(10, 30))
+    transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=SENDER, api_base_url=fake.base_url)
+    steady = bootstrap(settings, transport=transport, migrate=True)
+    try:
+        answer = steady.conversation.handle(Inbound(sender=NY, body="DAILY", now=utc(2026, 11, 24, 5, 0)))
+        assert "10:30 AM" in answer.replies[0] and "9:00 AM" not in answer.replies[0]
+        steady.tick(utc(2026, 11, 24, 15, 29))
+        assert fake.messages == []
+        report = steady.tick(utc(2026, 11, 24, 15, 30))      # 10:30 in New York
+        assert (report.send.sent, report.send.reasons) == (1, {})
+        # Someone who already chose a time keeps it.
+        steady.conversation.handle(Inbound(sender=CHI, body="TIME 7pm", now=utc(2026, 11, 24, 5, 0)))
+        with steady.store.transaction() as tx:
+            assert tx.find_person(CHI, "sms").daily_time == "19:00"
+    finally:
+        transport.close()
+        steady.store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"STEADY_QUIET_START": "10:00"}, "STEADY_DEFAULT_SEND_TIME (09:00)"),
+        ({"STEADY_DEFAULT_SEND_TIME": "22:00"}, "STEADY_QUIET_END (21:00)"),
+        ({"STEADY_DEFAULT_SEND_TIME": "7:59"}, "STEADY_QUIET_START (08:00)"),
+    ],
+)
+def test_a_default_send_time_inside_quiet_hours_refuses_to_start_naming_both_settings(env, named):
+    from bot.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(env)
+    message = str(refused.value)
+    assert named in message
+    assert "STEADY_DEFAULT_SEND_TIME" in message and "STEADY_QUIET_START" in message and "STEADY_QUIET_END" in message
+
+
+@pytest.mark.parametrize("at", ["08:00", "21:00", "12:15"])
+def test_a_default_send_time_inside_the_sending_hours_is_fine(at):
+    from datetime import time
+
+    from bot.settings import Settings
+
+    hours, minutes = map(int, at.split(":"))
+    assert Settings.from_env({"STEADY_DEFAULT_SEND_TIME": at}).default_send_time == time(hours, minutes)

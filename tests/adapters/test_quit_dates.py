@@ -131,3 +131,57 @@ def test_a_new_quit_date_moves_the_texts(world, fake):
         person = tx.find_person(NY, "sms")
         assert person.plan["quit_date"] == "2026-12-14"
         assert person.plan_next_at == utc(2026, 12, 11, 14, 0)
+
+
+@pytest.mark.parametrize(
+    ("up_until", "back_at", "slot"),
+    [
+        # Down over the "3 days before" day (Dec 4), back at 9:01 EST on the day before.
+        (None, utc(2026, 12, 6, 14, 1), "2026-12-06"),
+        # Down over the quit day (Dec 7), back at 9:01 EST on day 1 after it.
+        (date(2026, 12, 6), utc(2026, 12, 8, 14, 1), "2026-12-08"),
+    ],
+)
+def test_after_downtime_the_latest_missed_quit_date_slot_within_grace_is_sent(world, fake, up_until, back_at, slot):
+    make_plan(world)
+    if up_until:
+        run_days(world, date(2026, 12, 4), up_until)
+    before = {r.slot for r in rows(world, kind="quit_date")}
+    report = world.tick(back_at)
+    new = [r for r in rows(world, kind="quit_date") if r.slot not in before]
+    assert [(r.slot, r.status) for r in new] == [(slot, "sent")]
+    assert new[0].due_at == back_at - timedelta(minutes=1)
+    assert report.enqueue.reasons == {}
+    with world.store.transaction() as tx:     # the next one is planned for the day after
+        next_day = tx.find_person(NY, "sms").plan_next_at
+    assert schedule_day(next_day) > date.fromisoformat(slot)
+
+
+def test_after_downtime_a_quit_date_slot_older_than_the_grace_period_is_skipped(world, fake):
+    make_plan(world)
+    report = world.tick(utc(2026, 12, 6, 16, 1))       # 2 h 1 min after 9:00 EST on the day before
+    assert rows(world, kind="quit_date") == []
+    assert report.enqueue.reasons == {"grace": 1}
+    world.tick(utc(2026, 12, 7, 14, 0))                # the quit day goes as usual
+    assert [r.slot for r in rows(world, kind="quit_date")] == ["2026-12-07"]
+
+
+def schedule_day(instant):
+    from flows.schedule import local_date_of
+
+    return local_date_of(instant, "America/New_York")
+
+
+def test_whatsapp_quit_date_texts_outside_the_window_are_skipped_and_their_check_in_is_not_awaited(world, fake):
+    whatsapp = "whatsapp:" + NY
+    make_plan(world, number=whatsapp)                 # Nov 24: more than 24 h before every program day
+    run_days(world, date(2026, 12, 4), date(2026, 12, 8))          # Dec 8, day 1, is a check-in
+    assert fake.messages == []
+    kept = {r.slot: (r.status, r.delivery_status) for r in rows(world, kind="quit_date")}
+    assert kept == {day: ("cancelled", "whatsapp_window")
+                    for day in ("2026-12-04", "2026-12-06", "2026-12-07", "2026-12-08")}
+    with world.store.transaction() as tx:
+        assert tx.find_person(NY, "whatsapp").flow is None   # the check-in was never asked
+    assert world.text(whatsapp, "4", utc(2026, 12, 8, 16, 0)).intent != "checkin"
+    with world.store.transaction() as tx:
+        assert tx.session.execute(select(models.Checkin)).first() is None

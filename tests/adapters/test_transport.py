@@ -164,6 +164,9 @@ def test_whatsapp_through_a_messaging_service_sends_only_the_prefixed_to(fake, m
         (400, 21211, SendResult(ok=False, error_code=21211, http_status=400, undeliverable=True)),
         (400, 21614, SendResult(ok=False, error_code=21614, http_status=400, undeliverable=True)),
         (400, 21635, SendResult(ok=False, error_code=21635, http_status=400, undeliverable=True)),
+        (400, 30005, SendResult(ok=False, error_code=30005, http_status=400, undeliverable=True)),
+        (400, 30006, SendResult(ok=False, error_code=30006, http_status=400, undeliverable=True)),
+        (400, 63016, SendResult(ok=False, error_code=63016, http_status=400, whatsapp_window=True)),
         (400, 21608, SendResult(ok=False, error_code=21608, http_status=400)),
     ],
 )
