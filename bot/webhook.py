@@ -53,7 +53,7 @@ def inbound_sms() -> Response:
     body = request.form.get("Body", "")
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or None
     try:
-        answer = steady.conversation.handle(Inbound(sender=sender, body=body, now=utcnow(), sid=sid))
+        answer = steady.conversation.handle(Inbound(sender=sender, body=body, now=utcnow(), sid=sid, opt_out_type=request.form.get("OptOutType") or None))
     except ValueError:
         log.warning("inbound from an unreadable sender %s", phones.mask(sender))
         return Response("From is not a phone number\n", status=400, mimetype="text/plain")
