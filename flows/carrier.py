@@ -6,10 +6,10 @@ STOP filtering)" (https://help.twilio.com/articles/223134027) and "Customize use
 opt-in and opt-out experience with Advanced Opt-Out"
 (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out). By default Twilio
 blocks a number that texts STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE or
-OPTOUT (the last two are in the current tutorial; older pages list six), lifts the block on START,
-UNSTOP or YES, and answers HELP and INFO; only a single-word message counts, in any
-case. Twilio blocks before Steady's reply goes out, so a reply to a keyword Twilio
-blocks on is never delivered (`carrier_blocked`).
+OPTOUT (the last two are in the current tutorial; older pages list six), lifts the
+block on START, UNSTOP or YES, and answers HELP and INFO; only a single-word message
+counts, in any case. Twilio blocks before Steady's reply goes out, so a reply to a
+keyword Twilio blocks on is never delivered (`carrier_blocked`).
 
 Decisions:
 - OptOutType is the carrier's word. With Advanced Opt-Out, Twilio adds
@@ -17,7 +17,11 @@ Decisions:
   Messaging Service's keywords, which may be custom (ALTO, COMENZAR). It decides,
   whatever the words: STOP records an opt-out exactly as a texted STOP, START an opt-in
   (Twilio has lifted its block), HELP the HELP reply. The consent record keeps the
-  keyword the person sent ("ALTO"), folded and in capitals.
+  keyword the person sent ("ALTO"), folded and in capitals. Crisis first still holds
+  wherever a reply can arrive: an opt-out Twilio has blocked on is recorded before the
+  crisis check (no reply can reach the number, and Steady must not stay opted in where
+  Twilio blocks), and an opt-in is applied before it, so a crisis in the same text is
+  answered (flows.engine keeps that order).
 - Opt-in only on what Twilio accepts, so Steady never answers a number Twilio still
   blocks, nor stays silent to one Twilio has unblocked: START and UNSTOP as the whole
   message (any case, stray punctuation or surrounding spaces), YES the same way but only

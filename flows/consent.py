@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from flows.model import State
 
-__all__ = ["opt_out", "opt_in"]
+__all__ = ["opt_in", "opt_out"]
 
 
 def opt_out(state: State) -> State:

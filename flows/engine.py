@@ -77,6 +77,10 @@ REPLY_FOR = {
     intents.FEELING: "feeling",
 }
 
+# The reply to each carrier keyword: a message id in content/messages.yaml. With Advanced
+# Opt-Out, Twilio's own confirmations should say the same (`steady twilio opt-out-text`).
+CARRIER_REPLY = {intents.STOP: "stop_confirm", intents.START: "start_confirm", intents.HELP: "help"}
+
 # Inside an open flow only these whole messages take the person elsewhere: the words
 # the menu advertises. Other keywords ("stress", "family") are answers there.
 LEAVE_FLOW = {
@@ -321,15 +325,15 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
             return Outcome(intents.STOP, (), state)
         # The same opt-out as Twilio's 21610 (bot.outbox): flows.consent says what it ends.
         return Outcome(
-            intents.STOP, (ctx.text("stop_confirm"),), consent.opt_out(state),
+            intents.STOP, (ctx.text(CARRIER_REPLY[intents.STOP]),), consent.opt_out(state),
             events=(Event("opt_out", keyword),), cancel_followups=("*",),
         )
     if intent == intents.START:
         events = (Event("opt_in", keyword),) if state.opted_out else ()
-        return Outcome(intents.START, (ctx.text("start_confirm"),), consent.opt_in(state), events=events)
+        return Outcome(intents.START, (ctx.text(CARRIER_REPLY[intents.START]),), consent.opt_in(state), events=events)
     if state.opted_out:
         return Outcome(intents.HELP, (), state)
-    return Outcome(intents.HELP, (ctx.text("help"),), state)
+    return Outcome(intents.HELP, (ctx.text(CARRIER_REPLY[intents.HELP]),), state)
 
 
 def _keyword(intent: str, state: State, ctx: Context, message: Message | None = None) -> Outcome:

@@ -7,7 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.carrier import (
-    HELP_WORDS, OTHER_STOP_WORDS, START_WORDS, STOP_WORDS, carrier_blocked, carrier_keyword,
+    HELP_WORDS,
+    OTHER_STOP_WORDS,
+    START_WORDS,
+    STOP_WORDS,
+    carrier_blocked,
+    carrier_keyword,
 )
 
 
