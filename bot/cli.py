@@ -1,5 +1,6 @@
 """The `steady` command. Its commands and flags are a contract operators rely on:
-run, chat (--from, --json), content check, db upgrade, tick (--now), clock."""
+run, chat (--from, --json), content check, db upgrade, tick (--now), clock, twilio
+opt-out-text."""
 
 from __future__ import annotations
 
@@ -168,6 +169,38 @@ def content_check(quiet: bool) -> None:
                    f"{len(corpus.answers)} check-in answers; checked (labels, duplicates, conflicts)")
     if problems:
         sys.exit(1)
+
+
+@main.group()
+def twilio() -> None:
+    """What to set in Twilio's console."""
+
+
+@twilio.command("opt-out-text")
+def twilio_opt_out_text() -> None:
+    """Print Steady's STOP, START and HELP texts, to paste into Advanced Opt-Out.
+
+    Twilio blocks a number on STOP before Steady's own reply goes out, so the opt-out
+    confirmation a person gets (the one with 911 and 988) is the one set in Twilio.
+    """
+    import content as content_package
+    from flows.content import ContentError
+    from flows.engine import CARRIER_REPLY
+    from flows.gsm import segments
+    from flows.helpline import ensure_helpline
+
+    settings = _settings()
+    try:
+        loaded = content_package.load()
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    labels = {"stop": "Opt-out (STOP) confirmation", "start": "Opt-in (START) confirmation", "help": "HELP reply"}
+    for keyword, message_id in CARRIER_REPLY.items():
+        text = loaded.text(message_id, program=settings.program_name, support=settings.support_contact)
+        text = ensure_helpline(text, loaded.helpline)
+        click.echo(f"== {labels[keyword]} ({len(text)} characters, {segments(text)} segments) ==")
+        click.echo(text)
+        click.echo()
 
 
 @main.command(name="explain")

@@ -15,6 +15,7 @@ from bot import phones
 from bot.settings import Settings
 from bot.store import Store
 from flows import engine, intents
+from flows.carrier import carrier_blocked
 from flows.context import Context
 from flows.content import Content
 from flows.matcher import Matcher
@@ -34,7 +35,20 @@ class Inbound:
     body: str
     now: datetime            # UTC
     sid: str | None = None   # Twilio's MessageSid; None from `steady chat` without one
-    opt_out_type: str | None = None   # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
+    opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
+
+
+def delivered_count(inbound: Inbound, intent: str, replies: tuple[str, ...]) -> int:
+    """How many of the TwiML replies reach the person, for the message record.
+
+    0 when Twilio blocked the number on this very text (OptOutType=STOP, or one of
+    its own opt-out words): it blocks before the TwiML reply goes out, so Steady's STOP
+    confirmation is sent in the TwiML but never counted as a text delivered. (Setting
+    Advanced Opt-Out's confirmation to that text is how it reaches the person: README.)
+    """
+    if intent == intents.STOP and carrier_blocked(inbound.body, inbound.opt_out_type):
+        return 0
+    return len(replies)
 
 
 @dataclass(frozen=True)
@@ -89,13 +103,14 @@ class Conversation:
             )
             recent = tx.inbound_count(person.id, now - self.settings.loop_window)
             state = tx.state_of(person)
-            outcome = engine.turn(inbound.body, state, self.context(now))
+            outcome = engine.turn(inbound.body, state, self.context(now), opt_out_type=inbound.opt_out_type)
             replies = outcome.replies
             throttled = recent >= self.settings.loop_limit and outcome.intent not in UNTHROTTLED
             if throttled:
                 replies = ()
             tx.save_state(person, outcome.state, now)
-            tx.record_turn(person, outcome.intent, len(replies), now, sid=inbound.sid)
+            tx.record_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
+                           sid=inbound.sid)
             for event in outcome.events:
                 tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
             if outcome.score is not None:

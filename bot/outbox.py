@@ -35,7 +35,7 @@ from bot.transport import (
     SendResult,
     Transport,
 )
-from flows import engine
+from flows import consent, engine
 from flows.schedule import QuietHours
 
 log = logging.getLogger(__name__)
@@ -426,15 +426,19 @@ class Outbox:
     # -- what Twilio tells us ------------------------------------------------------
 
     def mark_opted_out(self, person_id: int, now: datetime, keyword: str) -> None:
-        """Twilio says the number opted out (21610): record it as a STOP and cancel everything."""
+        """Twilio says the number opted out (21610): the same opt-out as a texted STOP
+        (flows.consent.opt_out: daily and quit-date texts off, any flow ended), recorded
+        in the consent record, and every pending row cancelled."""
         with self.store.transaction() as tx:
-            channel = tx.session.execute(select(people.c.channel).where(people.c.id == person_id)).scalar()
-            changed = tx.session.execute(
-                update(people).where(people.c.id == person_id, people.c.opted_out == false())
-                .values(opted_out=True, opted_out_at=now, daily_enabled=False, daily_next_at=None, flow=None)
-            ).rowcount
-            if changed:
-                tx.record_consent(person_id, "opt_out", keyword, channel or "sms", now)
+            # Locked, so a turn for the same person in another process waits for this one.
+            person = tx.session.get(models.Person, person_id, with_for_update=True)
+            if person is None:
+                return
+            if not person.opted_out:
+                tx.save_state(person, consent.opt_out(tx.state_of(person)), now)
+                tx.record_consent(person_id, "opt_out", keyword, person.channel or "sms", now)
+            person.daily_next_at = None
+            person.plan_next_at = None
             self.cancel_pending(tx.session, person_id)
 
     def mark_undeliverable(self, person_id: int) -> None:

@@ -6,7 +6,8 @@ only place that order lives:
                    its kind and language; a sure crisis opens crisis mode (an open PLAN is
                    kept for later); an unsure one (past history, a question) also gets the
                    answer to what was asked
-  2. carrier     - STOP family, START/UNSTOP, HELP/INFO (flows.carrier); STOP ends crisis mode
+  2. carrier     - STOP family, START/UNSTOP, HELP/INFO (flows.carrier), or Twilio's own
+                   word on it (OptOutType, `opt_out_type`); STOP ends crisis mode
   3. opt-out     - after STOP, nothing but START gets an answer
   4. crisis mode - for Context.crisis_window after a crisis reply: the follow-up topic
                    (no naloxone, rescue breaths, they're coming...), an everyday request,
@@ -16,6 +17,14 @@ only place that order lives:
                    the craving check-in
   7. intents     - keywords, daily-text settings and the model (flows.understand)
   8. fallback    - one 911/988 line, a kind "didn't catch that" and the menu
+Two carrier cases go around step 1, because Twilio acted on the text before Steady sees it:
+- Twilio has blocked the number (OptOutType=STOP, or one of its own opt-out words as the
+  whole text: flows.carrier.carrier_blocked): the opt-out is recorded first. No reply,
+  not even a crisis reply, can reach the number any more; the person must not be left
+  opted in here while Twilio blocks them (and scheduled texts would fail with 21610).
+- Twilio has lifted its block (an opt-in, OptOutType=START included): the opt-in is
+  applied before the crisis check, so a crisis in the same text is answered, not met
+  with the silence of an opted-out number. Otherwise the opt-in gets the START reply.
 Every reply and follow-up passes through `flows.helpline.ensure_helpline` on the way out.
 The text is read once, as a `flows.message.Message`, by every recogniser.
 """
@@ -25,8 +34,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from flows import crisis_mode, intents, plan, quitdays
-from flows.carrier import carrier_keyword
+from flows import consent, crisis_mode, intents, plan, quitdays
+from flows.carrier import carrier_blocked, carrier_keyword
 from flows.crisis import is_weak as is_weak_rule
 from flows.context import Context
 from flows.helpline import ensure_helpline
@@ -68,6 +77,10 @@ REPLY_FOR = {
     intents.FEELING: "feeling",
 }
 
+# The reply to each carrier keyword: a message id in content/messages.yaml. With Advanced
+# Opt-Out, Twilio's own confirmations should say the same (`steady twilio opt-out-text`).
+CARRIER_REPLY = {intents.STOP: "stop_confirm", intents.START: "start_confirm", intents.HELP: "help"}
+
 # Inside an open flow only these whole messages take the person elsewhere: the words
 # the menu advertises. Other keywords ("stress", "family") are answers there.
 LEAVE_FLOW = {
@@ -104,10 +117,13 @@ KIND_LABELS = {
 CHECKIN_REPLY = {"yes": "checkin_passed", "no": "checkin_not_yet", "partly": "checkin_partly"}
 
 
-def turn(text: str | None, state: State, ctx: Context) -> Outcome:
-    """Answer one inbound text. Pure: the same inputs always give the same outcome."""
+def turn(text: str | None, state: State, ctx: Context, *, opt_out_type: str | None = None) -> Outcome:
+    """Answer one inbound text. Pure: the same inputs always give the same outcome.
+
+    `opt_out_type` is Twilio's OptOutType for the text (STOP, START or HELP), if any.
+    """
     message = Message.of(text)
-    return _with_helpline(_decide(message, state, ctx), ctx.content.helpline)
+    return _with_helpline(_decide(message, state, ctx, opt_out_type), ctx.content.helpline)
 
 
 def _with_helpline(outcome: Outcome, footer: str) -> Outcome:
@@ -119,18 +135,24 @@ def _with_helpline(outcome: Outcome, footer: str) -> Outcome:
     )
 
 
-def _decide(message: Message, state: State, ctx: Context) -> Outcome:
+def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | None = None) -> Outcome:
     understanding = ctx.understanding
     state = _drop_stale_checkin(state, ctx)
     state = crisis_mode.drop_if_over(state, ctx.now, ctx.crisis_window)
     state = plan.drop_if_expired(state, ctx.now)
     text = message.raw
 
-    carrier = carrier_keyword(message, opted_out=state.opted_out)
+    carrier = carrier_keyword(message, opted_out=state.opted_out, opt_out_type=opt_out_type)
+    if carrier is not None and carrier[0] == intents.STOP and carrier_blocked(message, opt_out_type):
+        return _carrier(*carrier, state, ctx)     # Twilio has blocked the number already
     # A carrier keyword on its own (HELP, STOP, START) gets the answer carriers require;
     # only a crisis rule, never the model's guess, can take it over.
     danger = understanding.crisis(message, rules_only=carrier is not None, answering=_awaits_answer(state, ctx))
     if danger is not None:
+        if carrier is not None and carrier[0] == intents.START:
+            started = _carrier(*carrier, state, ctx)    # Twilio has lifted its block
+            answered = _crisis(message, danger, started.state, ctx)
+            return replace(answered, events=started.events + answered.events)
         if state.opted_out:
             return Outcome(intents.CRISIS, (), state, detail=danger.kind)
         return _crisis(message, danger, state, ctx)
@@ -301,23 +323,17 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
     if intent == intents.STOP:
         if state.opted_out:
             return Outcome(intents.STOP, (), state)
-        # STOP withdraws consent for everything: daily and quit-date texts included.
-        # START brings replies back; scheduled texts need a fresh, recorded opt-in
-        # (DAILY, or PLAN's last question). The plan itself is the person's and stays.
-        saved = dict(state.plan) if state.plan else None
-        if saved and saved.get("texts"):
-            saved["texts"] = False
-        new = replace(state, opted_out=True, flow=None, daily_enabled=False, plan=saved)
+        # The same opt-out as Twilio's 21610 (bot.outbox): flows.consent says what it ends.
         return Outcome(
-            intents.STOP, (ctx.text("stop_confirm"),), new,
+            intents.STOP, (ctx.text(CARRIER_REPLY[intents.STOP]),), consent.opt_out(state),
             events=(Event("opt_out", keyword),), cancel_followups=("*",),
         )
     if intent == intents.START:
         events = (Event("opt_in", keyword),) if state.opted_out else ()
-        return Outcome(intents.START, (ctx.text("start_confirm"),), replace(state, opted_out=False), events=events)
+        return Outcome(intents.START, (ctx.text(CARRIER_REPLY[intents.START]),), consent.opt_in(state), events=events)
     if state.opted_out:
         return Outcome(intents.HELP, (), state)
-    return Outcome(intents.HELP, (ctx.text("help"),), state)
+    return Outcome(intents.HELP, (ctx.text(CARRIER_REPLY[intents.HELP]),), state)
 
 
 def _keyword(intent: str, state: State, ctx: Context, message: Message | None = None) -> Outcome:

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.carrier import HELP_WORDS, START_WORDS, STOP_WORDS, carrier_keyword
+from flows.carrier import (
+    HELP_WORDS,
+    OTHER_STOP_WORDS,
+    START_WORDS,
+    STOP_WORDS,
+    carrier_blocked,
+    carrier_keyword,
+)
 
 
 def _variants(word: str) -> list[str]:
@@ -99,6 +106,45 @@ def test_a_clear_plain_language_opt_out_is_a_phrase_opt_out(text):
     assert carrier_keyword(text) == ("stop", "phrase")
 
 
+# Spanish and Canadian French opt-out words, as the whole message (any case, accents).
+OTHER_STOP_TABLE = [(word, text) for word in OTHER_STOP_WORDS for text in _variants(word)] + [
+    ("ARRET", "ARRÊT"), ("ARRET", "arrêt"), ("ARRET", "Arrêt!"), ("PARAR", "PARÁR"),
+    ("ALTO", "¡Alto!"), ("BASTA", "¡¡BASTA!!"), ("BAJA", "Baja."),
+]
+
+
+@pytest.mark.parametrize("word, text", OTHER_STOP_TABLE)
+def test_spanish_and_canadian_french_opt_out_words_opt_out_as_the_whole_message(word, text):
+    assert carrier_keyword(text) == ("stop", word)
+    assert carrier_keyword(text, opted_out=True) == ("stop", word)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no más mensajes", "No MÁS mensajes por favor", "no me mandes más", "No me mandes más mensajes",
+     "ya no me envíes más", "no me mandes mensajes", "quiero darme de baja", "dame de baja"],
+)
+def test_spanish_opt_outs_count_with_or_without_accents(text):
+    assert carrier_keyword(text) == ("stop", "phrase")
+
+
+# Near misses of the Spanish and French words: everyday Spanish, and texts a person in
+# distress may send. None of them is an opt-out.
+NOT_SPANISH_OPT_OUTS = [
+    "para que sirve", "para que sirve la naloxona", "para mi", "es para mi hermano",
+    "mi mente no para", "no para de llorar", "dame algo para calmarme", "para que sigo vivo",
+    "ya basta, quiero dejarlo", "ya basta", "basta de drogas", "alto riesgo", "estoy en alto",
+    "baja la dosis", "me siento bajo", "tengo la presion baja", "cancelar mi plan",
+    "quiero parar de usar", "como paro", "no puedo parar", "parar de usar",
+    "no más drogas", "no más", "no me dejes",
+]
+
+
+@pytest.mark.parametrize("text", NOT_SPANISH_OPT_OUTS)
+def test_spanish_near_misses_do_not_opt_out(text):
+    assert (carrier_keyword(text) or ("", ""))[0] != "stop", text
+
+
 NOT_OPT_OUTS = [
     "i want to stop using",
     "I want to stop",
@@ -147,15 +193,25 @@ def test_a_sentence_that_only_mentions_stopping_does_not_opt_out(text):
     assert (carrier_keyword(text) or ("", ""))[0] != "stop", text
 
 
-@pytest.mark.parametrize("text", ["yes", "YES", "Yes!", "y", "yes please"])
+@pytest.mark.parametrize("text", ["yes", "YES", "Yes!", " yes ", "yes.", "'Yes'"])
 def test_yes_opts_in_only_someone_who_has_opted_out(text):
     assert carrier_keyword(text) is None
     assert carrier_keyword(text, opted_out=True) == ("start", "YES")
 
 
-@pytest.mark.parametrize("text", ["start over", "START PLAN", "subscribe", "opt in", "yes i want to quit"])
-def test_other_words_do_not_opt_in(text):
-    assert carrier_keyword(text, opted_out=True) is None
+# Twilio opts in on START, UNSTOP and YES as the whole message only; on anything else it
+# keeps blocking the number, so Steady must not opt in either (its reply would be blocked).
+NOT_OPT_INS = [
+    "y", "Y", "yes please", "yes pls", "yeah", "yep", "ya", "si", "ok",
+    "un stop", "un-stop", "UN STOP", "unstop please", "start please", "please start", "start again",
+    "start over", "START PLAN", "subscribe", "opt in", "yes i want to quit", "restart", "starts",
+    "yess", "yes yes", "stárt",
+]
+
+
+@pytest.mark.parametrize("text", NOT_OPT_INS)
+def test_words_twilio_does_not_accept_do_not_opt_in(text):
+    assert (carrier_keyword(text, opted_out=True) or ("", ""))[0] != "start", text
 
 
 @pytest.mark.parametrize(
@@ -176,6 +232,48 @@ def test_help_inside_a_sentence_is_not_the_help_keyword(text):
     assert carrier_keyword(text) is None
 
 
+@pytest.mark.parametrize(
+    "opt_out_type, text, expected",
+    [
+        ("STOP", "ALTO", ("stop", "ALTO")),
+        ("STOP", "Cancelar", ("stop", "CANCELAR")),
+        ("STOP", "me salgo", ("stop", "ME SALGO")),       # a custom keyword Steady doesn't know
+        ("STOP", "STOP", ("stop", "STOP")),
+        ("stop", "Désinscrire", ("stop", "DESINSCRIRE")),   # folded, capitals
+        ("START", "COMENZAR", ("start", "COMENZAR")),
+        ("START", "start", ("start", "START")),
+        ("START", "y", ("start", "Y")),                     # Twilio's word, even on a word it doesn't list
+        ("HELP", "AYUDA", ("help", "AYUDA")),
+        ("STOP", "", ("stop", "STOP")),
+        ("STOP", "abc " * 50, ("stop", ("ABC " * 8).strip())),  # the consent record's column
+    ],
+)
+def test_twilios_opt_out_type_decides_and_the_keyword_sent_is_kept(opt_out_type, text, expected):
+    for opted_out in (False, True):
+        assert carrier_keyword(text, opted_out=opted_out, opt_out_type=opt_out_type) == expected
+
+
+@pytest.mark.parametrize("opt_out_type", [None, "", "UNKNOWN", "OPTOUT"])
+def test_no_or_an_unknown_opt_out_type_leaves_steady_to_read_the_text(opt_out_type):
+    assert carrier_keyword("ALTO", opt_out_type=opt_out_type) == ("stop", "ALTO")
+    assert carrier_keyword("COMENZAR", opted_out=True, opt_out_type=opt_out_type) is None
+
+
+@pytest.mark.parametrize(
+    "text, opt_out_type, blocked",
+    [
+        ("STOP", None, True), ("stop.", None, True), ("Unsubscribe", None, True), ("QUIT", None, True),
+        ("optout", None, True), ("REVOKE", None, True),
+        ("ALTO", "STOP", True), ("anything", "STOP", True),
+        ("ALTO", None, False),                 # Steady's own word: Twilio doesn't block it by default
+        ("stop texting me", None, False), ("stop please", None, False), ("STOP ALL", None, False),
+        ("STOP", "HELP", False), ("START", None, False), ("COMENZAR", "START", False),
+    ],
+)
+def test_carrier_blocked_is_true_only_when_twilio_blocks_the_number_on_this_text(text, opt_out_type, blocked):
+    assert carrier_blocked(text, opt_out_type) is blocked
+
+
 def test_a_stop_word_wins_over_the_opted_out_state():
     assert carrier_keyword("STOP", opted_out=True) == ("stop", "STOP")
 
@@ -183,5 +281,6 @@ def test_a_stop_word_wins_over_the_opted_out_state():
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_carrier_keyword_never_raises_and_returns_a_known_shape(text):
-    result = carrier_keyword(text)
-    assert result is None or (result[0] in ("stop", "start", "help") and result[1])
+    for result in (carrier_keyword(text), carrier_keyword(text, opted_out=True),
+                   carrier_keyword(text, opt_out_type="STOP")):
+        assert result is None or (result[0] in ("stop", "start", "help") and 0 < len(result[1]) <= 32)
