@@ -253,10 +253,13 @@ def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context)
         # ("he's breathing again", "I don't have narcan") says more, and otherwise the
         # short reminder does, rather than the same long text again. Only a new danger
         # of another kind gets its own crisis reply: one a rule names outright, or one
-        # the model is sure of that is no recognised follow-up.
+        # the model is sure of that is no recognised follow-up. After a bare call for help
+        # ("SOS") the reply asked what is happening: a danger of a named kind is the
+        # answer, and gets its own crisis reply.
         new = _new_danger(danger, state)
         ruled = danger.rule is not None and not is_weak_rule(danger.rule)
-        if not (new and ruled):
+        details = crisis_mode.kind(state) == "call_for_help" and danger.kind != "call_for_help"
+        if not (details or (new and ruled)):
             followup = _crisis_topic(message, state, ctx)
             if followup is not None:
                 return followup
