@@ -10,6 +10,11 @@ costs little; a person in need always gets an immediate reply to their own text.
 The opt-out check for anything scheduled lives here, in REACHABLE: it is applied when
 rows are written and again when they are claimed, so a STOP that arrives after a row
 was written cancels it.
+
+A retry must not double a text either: an attempt that Twilio may have created (a 5xx, a
+read timeout) marks the row `unconfirmed`, and before its next attempt the sender asks
+Twilio whether the message exists (`_sent_before`). Found: the row is sent, with that SID.
+Not found: it is sent again. No answer: it is not sent, and fails as `unknown`.
 """
 
 from __future__ import annotations
@@ -57,6 +62,11 @@ WHATSAPP_WINDOW = "whatsapp_window"  # WhatsApp: more than 24 h since the person
 MERGED = "merged"                    # a daily text on a quit-date day: that text replaces it
 ALREADY_WRITTEN = "already_written"  # the slot's row exists (a second writer, a retried tick)
 NO_SLOT = "no_slot"                  # the planned time no longer falls on a program day
+UNKNOWN = "unknown"                  # failed: it may have gone (no look-up answer, or no tries left)
+
+# On a pending row: an earlier attempt may have created the message (a 5xx, or no answer after
+# the request went out), so Twilio is asked before the next one. Cleared by the row's outcome.
+UNCONFIRMED = "unconfirmed"
 
 # WhatsApp lets a business send free-form text only within 24 hours of the person's last
 # message (the customer service window); after it Twilio fails the send with 63016.
@@ -343,11 +353,53 @@ class Outbox:
         return None
 
     def _send_one(self, row: Claimed, callback: str | None) -> SendResult:
+        earlier = self._sent_before(row)
+        if earlier is not None:
+            return earlier
         try:
             return self.transport.send(row.to, row.body, status_callback=callback)
         except Exception:  # noqa: BLE001 - a transport bug must not kill the clock
             log.exception("transport raised for outbox row %s", row.id)
             return SendResult(ok=False, retryable=True)
+
+    def _sent_before(self, row: Claimed) -> SendResult | None:
+        """For a row whose earlier attempt may have created the message (`unconfirmed`): the
+        outcome to record instead of sending again, or None to send.
+
+        Twilio's Messages list is asked for a text to this number with this body since the
+        row was written (before any attempt). A match that another row already holds (the
+        same body sent before) is not this one. Found: a success with that SID and status.
+        Not found: None (send). The look-up failed: an `unknown` failure, not sent, because a
+        second copy is the failure the outbox exists to prevent."""
+        if row.attempts <= 1:
+            return None
+        try:
+            with self.store.transaction() as tx:
+                mark = tx.session.execute(
+                    select(outbox.c.delivery_status, outbox.c.created_at).where(outbox.c.id == row.id)).first()
+        except Exception:  # no answer: not sent now; it stays unconfirmed
+            log.exception("could not read outbox row %s before its retry", row.id)
+            return SendResult(ok=False, retryable=True, maybe_sent=True)
+        if mark is None or mark.delivery_status != UNCONFIRMED:
+            return None
+        try:
+            found = self.transport.find_sent(row.to, row.body, since=mark.created_at)
+            if found:
+                with self.store.transaction() as tx:
+                    held = set(tx.session.execute(
+                        select(outbox.c.provider_sid)
+                        .where(outbox.c.provider_sid.in_([m.sid for m in found]), outbox.c.id != row.id)
+                    ).scalars())
+                found = [m for m in found if m.sid not in held]
+        except Exception:  # LookupFailed, or a bug: never send on a guess
+            log.warning("outbox row %s to %s: could not look up its earlier attempt; not sent (unknown)",
+                        row.id, phones.mask(row.to), exc_info=True)
+            return SendResult(ok=False, status=UNKNOWN)
+        if not found:
+            return None
+        log.info("outbox row %s to %s: its earlier attempt reached Twilio (%s); not sent again",
+                 row.id, phones.mask(row.to), found[0].sid)
+        return SendResult(ok=True, sid=found[0].sid, status=found[0].status)
 
     def _record(self, results: list[tuple[Claimed, SendResult]], now: datetime, report: SendReport) -> None:
         """Settle these rows (sent, retried with backoff, failed) in one transaction, then
@@ -365,14 +417,20 @@ class Outbox:
                 report.cancel(WHATSAPP_WINDOW)
                 unsent.append(row)
             elif result.retryable and row.attempts < self.settings.max_attempts:
-                changes.append((row.id, {"status": PENDING, "next_attempt_at": now + backoff(row.attempts),
-                                         "error_code": result.error_code}))
+                retry = {"status": PENDING, "next_attempt_at": now + backoff(row.attempts),
+                         "error_code": result.error_code}
+                if result.maybe_sent:         # look before the next attempt (_sent_before)
+                    retry["delivery_status"] = UNCONFIRMED
+                changes.append((row.id, retry))
                 report.retried += 1
             else:
+                unknown = result.maybe_sent or result.status == UNKNOWN
                 changes.append((row.id, {"status": FAILED, "error_code": result.error_code,
-                                         "delivery_status": result.status}))
+                                         "delivery_status": UNKNOWN if unknown else result.status}))
                 failures.append((row, result))
-                if result.status != "unknown":     # an unknown outcome may have reached them
+                if unknown:                   # it may have reached them: its question still stands
+                    report.note(UNKNOWN)
+                else:
                     unsent.append(row)
                 report.failed += 1
         self._settle(changes)

@@ -4,6 +4,11 @@ Every transport answers a send with a `SendResult` and never raises for a failed
 outbox decides what to do next (retry with backoff, mark a number opted out or undeliverable),
 so the transport itself never retries. Logs carry the masked number and the error code only,
 never the message body (Twilio's error messages can quote the number, so they are not logged).
+
+A failed send may still have created the message at Twilio: a 5xx can come from a gateway
+after Twilio accepted it, and a read timeout can hide a 201. Such a result says
+`maybe_sent`, and `find_sent` asks Twilio's Messages list before the outbox sends it again,
+so a retry never doubles a text (at most once).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
 from typing import Protocol
 from typing import TextIO
 from typing import runtime_checkable
@@ -66,8 +73,17 @@ RETRYABLE_CODES: dict[int, str] = {
     21611: "the 'From' number's queue is full (more than its queue limit of messages waiting)",
 }
 
-#: HTTP statuses worth a retry: request timeout, rate limit, and every server error.
+#: HTTP statuses worth a retry besides every server error: request timeout and rate limit.
+#: Twilio creates nothing for these, so they are retried without a look-up. A 5xx is
+#: retried too, but may come after the message was created (a gateway's 502/504, a 500
+#: after the write): it is `maybe_sent`, and looked up before the next attempt.
 RETRYABLE_HTTP = frozenset({408, 429})
+
+#: A look-up reaches this far before the row could first have been sent: clock skew
+#: between this host and Twilio's (NTP keeps it well under a second).
+LOOKUP_SKEW = timedelta(minutes=2)
+#: How many messages to one number a look-up reads, per query: a person gets a few a day.
+LOOKUP_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -85,13 +101,32 @@ class SendResult:
     opted_out: bool = False
     undeliverable: bool = False
     whatsapp_window: bool = False
+    #: The request reached Twilio and the answer does not rule out that the message was
+    #: created (a 5xx, or no answer after the request went out): look before sending again.
+    maybe_sent: bool = False
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message Twilio holds that matches a send: its SID, status and creation time."""
+
+    sid: str
+    status: str | None = None
+    created: datetime | None = None
+
+
+class LookupFailed(Exception):
+    """Twilio could not say whether a message was created (an error, or no answer)."""
 
 
 def classify(http_status: int | None, code: int | None) -> SendResult:
     """The failed `SendResult` for an HTTP status and Twilio error code (None status: no answer).
 
     The one place that maps Twilio's errors onto what the outbox should do; the memory
-    transport uses it too, so scripted failures behave exactly like real ones.
+    transport uses it too, so scripted failures behave exactly like real ones. Every 5xx is
+    retryable and `maybe_sent` (a gateway's 502/504 can follow a created message); 408, 429
+    and Twilio's passing codes are retryable only: nothing was created. No status (no answer
+    at all, as the memory transport scripts it) is a request that never reached Twilio.
     """
     if code is not None and code == http_status:
         code = None  # twilio-python puts the HTTP status in `code` when the body is not JSON
@@ -101,13 +136,10 @@ def classify(http_status: int | None, code: int | None) -> SendResult:
         return SendResult(ok=False, error_code=code, http_status=http_status, undeliverable=True)
     if code == WHATSAPP_WINDOW_CODE:
         return SendResult(ok=False, error_code=code, http_status=http_status, whatsapp_window=True)
-    retryable = (
-        http_status is None
-        or http_status in RETRYABLE_HTTP
-        or http_status >= 500
-        or code in RETRYABLE_CODES
-    )
-    return SendResult(ok=False, error_code=code, http_status=http_status, retryable=retryable)
+    server_error = http_status is not None and http_status >= 500
+    retryable = http_status is None or http_status in RETRYABLE_HTTP or server_error or code in RETRYABLE_CODES
+    return SendResult(ok=False, error_code=code, http_status=http_status, retryable=retryable,
+                      maybe_sent=server_error)
 
 
 @runtime_checkable
@@ -116,6 +148,12 @@ class Transport(Protocol):
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
         """Send `body` to `to` (E.164, or "whatsapp:" + E.164)."""
+        ...
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
+        """Messages this transport created for `to` with exactly `body` since `since`, oldest
+        first: asked before re-sending after a `maybe_sent` result. Raises LookupFailed
+        when the answer is not known."""
         ...
 
 
@@ -184,9 +222,8 @@ class TwilioTransport:
                 result = SendResult(ok=False, retryable=True)
             else:
                 # A read timeout or a reset after the request went out: Twilio may have
-                # accepted the message. Retrying could send it twice, and the outbox
-                # promises at most once, so this is a failure with an unknown outcome.
-                result = SendResult(ok=False, status="unknown")
+                # accepted the message. Retried, but only after a look-up finds nothing.
+                result = SendResult(ok=False, retryable=True, maybe_sent=True)
             self._warn(to, result, type(exc).__name__)
             return result
         except requests.RequestException as exc:
@@ -202,6 +239,37 @@ class TwilioTransport:
             return result
         log.debug("sent to %s sid=%s status=%s", mask(to), message.sid, message.status)
         return SendResult(ok=True, sid=message.sid, status=message.status, http_status=201)
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
+        """The messages sent through the REST API to `to` from our sender with exactly `body`,
+        created since `since` (less LOOKUP_SKEW), oldest first.
+
+        Two reads of the Messages list, filtered by To (and From, unless a messaging service
+        picks the sender; then its SID must match): those with a DateSent since `since`, and
+        the newest ones whatever their DateSent, since a message still queued at Twilio has
+        none yet. Twilio's DateSent filter is documented by the day, so the exact cut is
+        made here on DateCreated. Raises LookupFailed for any error or missing answer."""
+        after = since - LOOKUP_SKEW
+        filters: dict[str, str] = {"to": to}
+        if not self._messaging_service_sid:
+            filters["from_"] = self._sender_for(to)
+        try:
+            messages = self._client().messages
+            listed = messages.list(date_sent_after=after, limit=LOOKUP_LIMIT, **filters)
+            listed += messages.list(limit=LOOKUP_LIMIT, **filters)
+        except (TwilioException, requests.RequestException, ValueError) as exc:
+            log.warning("look-up of messages to %s failed (%s)", mask(to), type(exc).__name__)
+            raise LookupFailed(type(exc).__name__) from exc
+        found: dict[str, SentMessage] = {}
+        for m in listed:
+            if (
+                m.body == body
+                and m.direction == "outbound-api"
+                and (m.date_created is None or m.date_created >= after)
+                and (not self._messaging_service_sid or m.messaging_service_sid == self._messaging_service_sid)
+            ):
+                found[m.sid] = SentMessage(m.sid, m.status, m.date_created)
+        return sorted(found.values(), key=lambda m: m.created or after)
 
     def close(self) -> None:
         """Close every thread's connections (the transport stays usable: they reopen)."""
@@ -257,12 +325,13 @@ class TwilioTransport:
     def _warn(to: str, result: SendResult, reason: str) -> None:
         """One WARNING per failed send: masked number, status, code; never the body."""
         log.warning(
-            "send to %s failed (%s): http_status=%s code=%s retryable=%s opted_out=%s undeliverable=%s",
+            "send to %s failed (%s): http_status=%s code=%s retryable=%s maybe_sent=%s opted_out=%s undeliverable=%s",
             mask(to),
             reason,
             result.http_status,
             result.error_code,
             result.retryable,
+            result.maybe_sent,
             result.opted_out,
             result.undeliverable,
         )
@@ -291,6 +360,10 @@ class ConsoleTransport:
             stream.flush()
         return SendResult(ok=True, sid=None, status=CONSOLE_STATUS)
 
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
+        """Nothing: a printed text has no provider SID, and a console send never fails."""
+        return []
+
 
 class UnconfiguredTransport:
     """What a process gets when the Twilio sending settings are missing: every send fails,
@@ -311,12 +384,17 @@ class UnconfiguredTransport:
         log.error("not sent to %s: Twilio sending is not configured (missing %s)", mask(to), ", ".join(self.missing))
         return SendResult(ok=False, status=NOT_CONFIGURED_STATUS)
 
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
+        """Nothing: this transport never creates a message (and its failures are not retried)."""
+        return []
+
 
 class MemoryTransport:
     """Tests: records successful sends in `.sent` and every attempt in `.attempts`.
 
     Failures are scripted with the same vocabulary as the fake Twilio API, and mapped by
     `classify`, so `fail_next(1, http_status=400, code=21610)` gives an opted-out result.
+    `find_sent` finds what it accepted (it has no clock, so `since` is not applied).
     """
 
     def __init__(self) -> None:
@@ -324,6 +402,7 @@ class MemoryTransport:
         self.attempts: list[tuple[str, str, str | None]] = []
         self._next: deque[SendResult] = deque()
         self._always: dict[str, SendResult] = {}
+        self._created: list[tuple[str, str, str]] = []     # (sid, to, body) of each accepted send
         self._lock = threading.Lock()
 
     def fail_next(self, n: int, *, http_status: int | None, code: int | None = None) -> None:
@@ -346,7 +425,14 @@ class MemoryTransport:
             if self._next:
                 return self._next.popleft()
             self.sent.append((to, body, status_callback))
-        return SendResult(ok=True, sid=_new_sid(), status="queued")
+            sid = _new_sid()
+            self._created.append((sid, to, body))
+        return SendResult(ok=True, sid=sid, status="queued")
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
+        """The accepted sends to `to` with `body`, oldest first."""
+        with self._lock:
+            return [SentMessage(sid, "queued") for sid, t, b in self._created if (t, b) == (to, body)]
 
 
 def build_transport(

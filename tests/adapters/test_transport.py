@@ -157,8 +157,8 @@ def test_whatsapp_through_a_messaging_service_sends_only_the_prefixed_to(fake, m
     ("http_status", "code", "expected"),
     [
         (429, None, SendResult(ok=False, error_code=20429, http_status=429, retryable=True)),
-        (500, None, SendResult(ok=False, error_code=20500, http_status=500, retryable=True)),
-        (503, None, SendResult(ok=False, error_code=None, http_status=503, retryable=True)),
+        (500, None, SendResult(ok=False, error_code=20500, http_status=500, retryable=True, maybe_sent=True)),
+        (503, None, SendResult(ok=False, error_code=None, http_status=503, retryable=True, maybe_sent=True)),
         (400, 21611, SendResult(ok=False, error_code=21611, http_status=400, retryable=True)),
         (400, 21610, SendResult(ok=False, error_code=21610, http_status=400, opted_out=True)),
         (400, 21211, SendResult(ok=False, error_code=21211, http_status=400, undeliverable=True)),
@@ -179,7 +179,7 @@ def test_each_twilio_error_maps_to_what_the_outbox_should_do(fake, make_transpor
 def test_a_proxy_error_page_that_is_not_json_is_retryable(fake, make_transport):
     fake.fail_next(1, http_status=502, raw_body="<html><body>Bad Gateway</body></html>")
     result = make_transport(fake.base_url).send(PERSON, BODY)
-    assert result == SendResult(ok=False, http_status=502, retryable=True)
+    assert result == SendResult(ok=False, http_status=502, retryable=True, maybe_sent=True)
 
 
 def test_a_number_that_replied_stop_at_twilio_is_opted_out_every_time(fake, make_transport):
@@ -225,12 +225,12 @@ def test_a_closed_port_is_a_retryable_failure(make_transport):
     assert result == SendResult(ok=False, retryable=True)
 
 
-def test_an_api_slower_than_the_timeout_is_an_unknown_outcome_and_not_retried(make_transport):
+def test_an_api_slower_than_the_timeout_may_have_sent_so_it_is_retried_only_after_a_look_up(make_transport):
     with FakeTwilio(delay=5.0) as slow:
         started = time.monotonic()
         result = make_transport(slow.base_url, timeout=0.2).send(PERSON, BODY)
         elapsed = time.monotonic() - started
-    assert result == SendResult(ok=False, status="unknown")
+    assert result == SendResult(ok=False, retryable=True, maybe_sent=True)
     assert elapsed < 2.0
 
 
@@ -433,7 +433,7 @@ def test_a_memory_failure_for_one_number_lasts_and_spares_the_others():
     [
         (None, None, SendResult(ok=False, retryable=True)),
         (408, None, SendResult(ok=False, http_status=408, retryable=True)),
-        (502, 502, SendResult(ok=False, http_status=502, retryable=True)),
+        (502, 502, SendResult(ok=False, http_status=502, retryable=True, maybe_sent=True)),
         (503, 21610, SendResult(ok=False, http_status=503, error_code=21610, opted_out=True)),
         (401, 20003, SendResult(ok=False, http_status=401, error_code=20003)),
         (400, 20429, SendResult(ok=False, http_status=400, error_code=20429, retryable=True)),

@@ -8,6 +8,10 @@ It does what the transport relies on: HTTP Basic auth (20003), Twilio's validati
 To / Body / From-or-MessagingServiceSid (21604, 21602, 21603, 21211, 21617, 21910), a 201
 Message resource, and scripted failures shaped like Twilio's error JSON. It does not queue,
 deliver or rate-limit anything unless told to.
+
+The Messages list (GET, filtered by To, From and DateSent, paginated newest first like
+Twilio's) lets the outbox look a message up after a failure that may hide a create; the
+faults for that are `create_then_fail` (created, then a 5xx) and `fail_lookups`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from datetime import timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
@@ -71,6 +76,15 @@ class _Failure:
     code: int | None
     message: str
     raw_body: str | None = None
+
+
+@dataclass
+class _Listed:
+    """One created message as the Messages list shows it."""
+
+    resource: dict[str, Any]
+    created: datetime
+    sent: datetime | None
 
 
 class _Server(ThreadingHTTPServer):
@@ -126,7 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, payload)
 
     def do_GET(self) -> None:
-        self._reply(405, _error_json(405, None, "Method not allowed"))
+        status, payload = self.server.fake._handle_get(self.path, self.headers.get("Authorization"))
+        self._reply(status, payload)
 
     def _reply(self, status: int, payload: str | bytes) -> None:
         """Status line, headers and body in one write (no Nagle/delayed-ACK stall)."""
@@ -154,6 +169,12 @@ class FakeTwilio:
     `messages` holds every accepted message as a dict with To, From, MessagingServiceSid,
     Body, StatusCallback and sid; `requests` counts every POST, failed or not. `delay`
     (seconds) holds each POST before answering, to test client timeouts.
+
+    `lookups` counts every GET of the Messages list. `clock` (a callable giving an aware
+    UTC datetime) stamps DateCreated and DateSent, so tests with a controlled clock agree
+    with it. With `sends_at_once` (the default) a message is listed as sent the moment it
+    is created; without it, it stays queued (no DateSent, as at Twilio before the carrier
+    has it).
     """
 
     def __init__(
@@ -175,6 +196,7 @@ class FakeTwilio:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self._init_list()
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -251,11 +273,117 @@ class FakeTwilio:
             self.requests = 0
             self._failures.clear()
             self._fail_for.clear()
+            self._reset_list()
 
     def message(self, sid: str) -> dict[str, str | None] | None:
         """The accepted message with this sid, if any."""
         with self._lock:
             return next((m for m in self.messages if m["sid"] == sid), None)
+
+    # -- the Messages list, and the faults around it ---------------------------------------
+
+    def _init_list(self) -> None:
+        self.clock = lambda: datetime.now(timezone.utc)
+        self.sends_at_once = True
+        self.lookups = 0
+        self._listed: list[_Listed] = []
+        self._fail_after_create: deque[_Failure] = deque()
+        self._lookup_failures: deque[_Failure] = deque()
+
+    def _reset_list(self) -> None:
+        """Part of `reset()` (called with the lock held)."""
+        self.lookups = 0
+        self._listed.clear()
+        self._fail_after_create.clear()
+        self._lookup_failures.clear()
+
+    def create_then_fail(
+        self, n: int, *, http_status: int = 504, code: int | None = None, message: str = "",
+        raw_body: str | None = None,
+    ) -> None:
+        """The next `n` valid POSTs create their message (in `messages` and the list), then
+        answer this failure: a gateway's 502/504, or a 500 after Twilio's write."""
+        failure = self._failure(http_status, code, message, raw_body)
+        with self._lock:
+            self._fail_after_create.extend([failure] * n)
+
+    def fail_lookups(
+        self, n: int, *, http_status: int = 500, code: int | None = None, message: str = "",
+        raw_body: str | None = None,
+    ) -> None:
+        """The next `n` authenticated GETs of the Messages list fail like this."""
+        failure = self._failure(http_status, code, message, raw_body)
+        with self._lock:
+            self._lookup_failures.extend([failure] * n)
+
+    def _create(self, form: dict[str, str]) -> tuple[int, str]:
+        """Accept a valid message; then answer 201, or a failure scripted to follow it."""
+        created = self._accept(form)
+        with self._lock:
+            after = self._fail_after_create.popleft() if self._fail_after_create else None
+        return (201, created) if after is None else self._render(after)
+
+    def _handle_get(self, path: str, authorization: str | None) -> tuple[int, str]:
+        """A page of the Messages list, newest first, filtered as Twilio filters it: To,
+        From, and DateSent (=, > and <; a bare date means the whole day, a message with no
+        DateSent yet matches no DateSent filter). Pages carry a PageToken like Twilio's."""
+        with self._lock:
+            self.lookups += 1
+        bare, _, query = path.partition("?")
+        route = _ROUTE.match(bare)
+        if route is None:
+            return 404, _error_json(404, 20404, f"The requested resource {path} was not found")
+        if (
+            authorization is None
+            or not hmac.compare_digest(authorization.encode(), self._auth.encode())
+            or route["account"] != self.account_sid
+        ):
+            return 401, _error_json(401, 20003, "Authenticate")
+        with self._lock:
+            scripted = self._lookup_failures.popleft() if self._lookup_failures else None
+        if scripted is not None:
+            return self._render(scripted)
+        params = {k: v[0] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+        try:
+            size = min(1000, max(1, int(params.get("PageSize") or 50)))
+            page = max(0, int(params.get("Page") or 0))
+            dates = [(key, _when(params[key])) for key in ("DateSent", "DateSent>", "DateSent<") if key in params]
+        except ValueError:
+            return 400, _error_json(400, 20001, "Invalid PageSize, Page or DateSent")
+        with self._lock:
+            listed = list(reversed(self._listed))
+        matching = [
+            m for m in listed
+            if params.get("To") in (None, m.resource["to"])
+            and params.get("From") in (None, m.resource["from"])
+            and all(_date_matches(m.sent, key, when) for key, when in dates)
+        ]
+        start = 0
+        token = params.get("PageToken")
+        if token:
+            after = next((i for i, m in enumerate(matching) if "PA" + m.resource["sid"] == token), None)
+            if after is None:
+                return 400, _error_json(400, 20001, "Invalid PageToken")
+            start = after + 1
+        chunk = matching[start:start + size]
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+        kept = {k: v for k, v in params.items() if k not in ("Page", "PageSize", "PageToken")}
+
+        def uri(number: int, **extra: str) -> str:
+            return base + "?" + urllib.parse.urlencode(dict(kept, PageSize=size, Page=number, **extra))
+
+        more = start + size < len(matching)
+        return 200, json.dumps({
+            "end": start + max(0, len(chunk) - 1),
+            "first_page_uri": uri(0),
+            "messages": [_as_listed(m) for m in chunk],
+            "next_page_uri": uri(page + 1, PageToken="PA" + chunk[-1].resource["sid"]) if more else None,
+            "page": page,
+            "page_size": size,
+            "previous_page_uri": uri(page - 1) if page else None,
+            "start": start,
+            "uri": uri(page, **({"PageToken": token} if token else {})),
+        })
 
     # -- status callbacks -------------------------------------------------------------------
 
@@ -336,12 +464,13 @@ class FakeTwilio:
             per_number = self._fail_for.get(_bare(form["To"]))
         if per_number is not None:
             return self._render(per_number)
-        return 201, self._accept(form)
+        return self._create(form)
 
     def _accept(self, form: dict[str, str]) -> str:
         """Record the message; answer with a Message resource as Twilio does."""
         sid = "SM" + uuid.uuid4().hex
-        now = format_datetime(datetime.now(timezone.utc))
+        created = self.clock()
+        now = format_datetime(created)
         from_ = form.get("From") or None
         service = form.get("MessagingServiceSid") or None
         record = {
@@ -352,10 +481,8 @@ class FakeTwilio:
             "StatusCallback": form.get("StatusCallback") or None,
             "sid": sid,
         }
-        with self._lock:
-            self.messages.append(record)
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
-        return json.dumps({
+        resource = {
             "account_sid": self.account_sid,
             "api_version": API_VERSION,
             "body": form.get("Body", ""),
@@ -377,7 +504,11 @@ class FakeTwilio:
             "subresource_uris": {"media": f"{uri}/Media.json", "feedback": f"{uri}/Feedback.json"},
             "to": form["To"],
             "uri": f"{uri}.json",
-        })
+        }
+        with self._lock:
+            self.messages.append(record)
+            self._listed.append(_Listed(resource, created, created if self.sends_at_once else None))
+        return json.dumps(resource)
 
     @staticmethod
     def _failure(http_status: int, code: int | None, message: str, raw_body: str | None) -> _Failure:
@@ -389,6 +520,38 @@ class FakeTwilio:
         if failure.raw_body is not None:
             return failure.http_status, failure.raw_body
         return failure.http_status, _error_json(failure.http_status, failure.code, failure.message)
+
+
+def _when(value: str) -> tuple[datetime, bool]:
+    """A DateSent filter value (YYYY-MM-DD, or an ISO 8601 time as twilio-python sends it):
+    the UTC instant, and whether it was a bare date."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc), True
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError("a DateSent time needs a zone")
+    return when.astimezone(timezone.utc), False
+
+
+def _date_matches(sent: datetime | None, key: str, filter_: tuple[datetime, bool]) -> bool:
+    """Whether a message sent at `sent` passes one DateSent filter (Twilio's are inclusive)."""
+    when, bare_date = filter_
+    if sent is None:
+        return False
+    day_end = when + timedelta(days=1)
+    if key == "DateSent":
+        return when <= sent < day_end if bare_date else sent.date() == when.date()
+    if key == "DateSent>":
+        return sent >= when
+    return sent < day_end if bare_date else sent <= when
+
+
+def _as_listed(m: _Listed) -> dict[str, Any]:
+    """The Message resource as the list shows it now: sent, or still as created."""
+    if m.sent is None:
+        return m.resource
+    stamp = format_datetime(m.sent)
+    return dict(m.resource, status="sent", date_sent=stamp, date_updated=stamp)
 
 
 def _bare(address: str) -> str:
