@@ -44,8 +44,9 @@ class Steady:
     quit_dates: QuitDates
     conversation: Conversation
 
-    def receipts(self, sid: str, status: str, error_code: int | None, now: datetime, to: str | None = None) -> bool:
-        return self.outbox.record_receipt(sid, status, error_code, now, to=to)
+    def receipts(self, sid: str, status: str, error_code: int | None, now: datetime, to: str | None = None,
+                 row_id: int | None = None) -> bool:
+        return self.outbox.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
 
     def tick(self, now: datetime) -> clock.TickReport:
         return clock.tick(self.store, (self.quit_dates, self.daily), self.outbox, now, self.settings.processed_retention)

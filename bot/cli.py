@@ -305,15 +305,16 @@ def tick(now_text: str | None, as_json: bool) -> None:
         now = parse_utc(now_text) if now_text else utcnow()
     except ValueError:
         raise click.ClickException(f"--now {now_text!r} is not an ISO-8601 time, e.g. 2026-11-24T14:00:00Z") from None
+    from bot.clock import Shutdown
+
     settings = _settings()
     _require_twilio(settings, "tick")
     steady = _steady(settings)
+    Shutdown(steady.outbox.stop).install()    # SIGTERM/SIGINT: the tick stops sending, cleanly
     try:
         report = steady.tick(now)
     finally:                              # one tick, then the process ends: close what it opened
-        steady.store.engine.dispose()
-        if hasattr(steady.transport, "close"):
-            steady.transport.close()
+        _close(steady)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:
@@ -327,10 +328,22 @@ def tick(now_text: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--interval", type=int, default=60, show_default=True, help="Seconds between ticks.")
 def clock(interval: int) -> None:
-    """Run the clock process (the Procfile's clock: line): one tick a minute, forever."""
-    from bot.clock import run_clock
+    """Run the clock process (the Procfile's clock: line): one tick a minute until SIGTERM
+    or SIGINT, which stop it cleanly within 10 seconds (exit 0)."""
+    from bot.clock import Shutdown, run_clock
 
     settings = _settings()
     _require_twilio(settings, "clock")
     steady = _steady(settings)
-    run_clock(steady.tick, interval)
+    try:
+        run_clock(steady.tick, interval, shutdown=Shutdown(steady.outbox.stop))
+    finally:
+        _close(steady)
+
+
+def _close(steady) -> None:
+    """Close what a tick or the clock opened: sender threads, Twilio connections, the pool."""
+    steady.outbox.close()
+    if hasattr(steady.transport, "close"):
+        steady.transport.close()
+    steady.store.engine.dispose()

@@ -1,10 +1,18 @@
-"""The clock process: one tick a minute (APScheduler BlockingScheduler), never inside
-gunicorn workers. A tick writes due daily rows, sends what is due, and tidies up.
-`steady tick --now` runs exactly one tick, for cron-style platforms and tests."""
+"""The clock process: one tick a minute (APScheduler), never inside gunicorn workers. A
+tick writes due daily rows, sends what is due, and tidies up. `steady tick --now` runs
+exactly one tick, for cron-style platforms and tests. Both stop cleanly on SIGTERM
+(every deploy and dyno restart) and SIGINT: `Shutdown`."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -34,7 +42,9 @@ class TickReport:
         return (
             f"{e.due} due, {e.enqueued} enqueued, {e.skipped} skipped{_by_reason(e.reasons)}; "
             f"{s.sent} sent, {s.retried} to retry, {s.failed} failed, {s.cancelled} cancelled"
-            f"{_by_reason(s.reasons)}, {s.interrupted} interrupted; {self.pruned} old message ids pruned"
+            f"{_by_reason(s.reasons)}, {s.interrupted} interrupted"
+            f"{f', {s.released} put back unsent (stopping)' if s.released else ''}; "
+            f"{self.pruned} old message ids pruned"
         )
 
 
@@ -70,12 +80,85 @@ def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> Tic
     return report
 
 
-def build_scheduler(run_tick, interval_seconds: int = 60):
-    """A BlockingScheduler with one job: a tick every interval, one at a time, late ticks
-    coalesced. A tick that raises is logged and the scheduler carries on."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+# From SIGTERM to exit, at most. Heroku sends SIGKILL 30 s after SIGTERM. A Twilio request
+# times out after 10 s (bot.transport), so one in flight at the signal is answered or timed
+# out within the bound, and recorded, unless the database is also stuck.
+SHUTDOWN_GRACE_SECONDS = 10
+_POLL_SECONDS = 0.2           # how often the clock's main thread looks for a stop
+_FORCED_EXIT_CODE = 0         # past the bound: stopped as asked, rows left to recovery
 
-    scheduler = BlockingScheduler(timezone="UTC")
+
+class Shutdown:
+    """What SIGTERM and SIGINT do to `steady clock` and `steady tick`: `stop_sending` at
+    once (Outbox.stop: no new claim, no new request), then the tick in progress finishes:
+    the requests already made are answered and recorded, rows claimed but not yet sent are
+    put back `pending`, and the process exits 0, within `grace` seconds of the signal.
+    Past the bound it exits anyway (exit_now); a row then still `sending` is marked
+    `failed`/`interrupted` by the next clock and never sent twice, as after a SIGKILL.
+
+    The handler runs in the main thread between two bytecodes, wherever that thread was,
+    so it only sets flags (Events the main thread never waits on); the watchdog thread
+    does the logging and enforces the bound.
+    """
+
+    def __init__(self, stop_sending: Callable[[], None], grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        self.grace = grace
+        self.signal_name: str | None = None
+        self._stop_sending = stop_sending
+        self._signals = itertools.count()     # next() is atomic: only the first signal acts
+        self._deadline: float | None = None
+        self._requested = threading.Event()
+
+    @property
+    def requested(self) -> bool:
+        return self._requested.is_set()
+
+    def remaining(self) -> float:
+        """Seconds left before the bound (all of it before any signal)."""
+        if self._deadline is None:
+            return self.grace
+        return max(0.0, self._deadline - time.monotonic())
+
+    def install(self) -> None:
+        """Handle SIGTERM and SIGINT (from the main thread only) and start the watchdog."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._handle)
+        threading.Thread(target=self._watch, name="steady-shutdown", daemon=True).start()
+
+    def _handle(self, signum: int, _frame) -> None:
+        if next(self._signals):     # a second signal: already stopping, within the same bound
+            return
+        self._deadline = time.monotonic() + self.grace
+        self.signal_name = signal.Signals(signum).name
+        self._stop_sending()
+        self._requested.set()
+
+    def _watch(self) -> None:
+        self._requested.wait()
+        log.info("%s: stopping: no new texts claimed; texts being sent finish (at most %g s)",
+                 self.signal_name, self.grace)
+        time.sleep(self.remaining())
+        self.exit_now("still busy")
+
+    def exit_now(self, why: str) -> None:
+        """The bound is reached: log, flush, and end the process at once (os._exit: a
+        thread stuck on the network would keep a normal exit waiting)."""
+        log.warning("%s %g s after %s: exiting now; a text still being sent is recorded interrupted "
+                    "by the next clock, never sent twice", why, self.grace, self.signal_name)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_FORCED_EXIT_CODE)
+
+
+def build_scheduler(run_tick, interval_seconds: int = 60):
+    """A BackgroundScheduler (ticks in its worker thread) with one job: a tick every
+    interval, one at a time, late ticks coalesced. A tick that raises is logged and the
+    scheduler carries on."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="UTC")
 
     def safe_tick() -> None:
         try:
@@ -90,11 +173,27 @@ def build_scheduler(run_tick, interval_seconds: int = 60):
     return scheduler
 
 
-def run_clock(run_tick, interval_seconds: int = 60) -> None:
-    """Block forever, ticking every interval (the Procfile's clock: process)."""
-    scheduler = build_scheduler(run_tick, interval_seconds)
+def run_clock(run_tick, interval_seconds: int = 60, shutdown: Shutdown | None = None) -> None:
+    """Tick every interval (the Procfile's clock: process). Without `shutdown`, forever (a
+    thread of `steady run`). With it (installed here, so from the main thread), until
+    SIGTERM or SIGINT: then no new tick starts, the one running finishes within the
+    bound (Shutdown), and run_clock returns."""
+    ticking = threading.Lock()
+
+    def one_tick(now: datetime) -> None:
+        with ticking:
+            if shutdown is None or not shutdown.requested:   # due as the signal came: not started
+                run_tick(now)
+
+    if shutdown is not None:
+        shutdown.install()
+    scheduler = build_scheduler(one_tick, interval_seconds)
+    scheduler.start()
     log.info("clock started: one tick every %d s", interval_seconds)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("clock stopped")
+    while shutdown is None or not shutdown.requested:
+        time.sleep(_POLL_SECONDS if shutdown is not None else 3600)
+    scheduler.shutdown(wait=False)
+    if not ticking.acquire(timeout=shutdown.remaining()):
+        shutdown.exit_now("a tick was still sending")
+    ticking.release()
+    log.info("clock stopped (%s), %.1f s before the bound", shutdown.signal_name, shutdown.remaining())

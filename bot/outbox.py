@@ -2,7 +2,9 @@
 
 Delivery is AT MOST ONCE per row. A row is moved to `sending` (and that claim is
 committed) before the Twilio request; if the process dies between the claim and the
-recorded result, the row stays `sending` and is later marked failed, never re-sent.
+recorded result, the row stays `sending` and is later marked failed, never re-sent
+(a receipt naming the row then tells whether Twilio had it: record_receipt). A sender
+that is asked to stop (stop(), on SIGTERM) puts back the rows it has not sent yet.
 We chose this side because a second copy of a daily text is the one failure the
 design forbids ("at most once per person per slot"), while one missed encouragement
 costs little; a person in need always gets an immediate reply to their own text.
@@ -24,9 +26,10 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, false, func, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, select, update
 
 from bot import models, phones
 from bot.settings import Settings
@@ -83,14 +86,20 @@ DELIVERY_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sen
                   "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5}
 FINAL_RECEIPTS = frozenset({"undelivered", "failed", "canceled", "read"})
 FAILED_RECEIPTS = ("undelivered", "failed")
+# The one exception to "failed is final": Steady's own marks on a `failed` row whose request
+# went out but whose answer never came back: "interrupted" (the process died between the
+# claim and the recorded result: recover_interrupted) and "unknown" (a read timeout). Such a
+# row is never sent again (at most once), but Twilio may well have sent it, so any status
+# Twilio reports for it replaces the mark and the row becomes `sent` (record_receipt).
+UNHEARD = frozenset({"interrupted", "unknown"})
 
 
 def moves_forward(old: str | None, new: str) -> bool:
     """Whether a callback saying `new` may replace the row's `old` delivery status. A status
-    Twilio doesn't list is never recorded; anything replaces no status (or our "unknown")."""
+    Twilio doesn't list is never recorded; anything replaces no status, or UNHEARD."""
     if new not in DELIVERY_ORDER:
         return False
-    if old not in DELIVERY_ORDER:
+    if old is None or old in UNHEARD or old not in DELIVERY_ORDER:
         return True
     return old not in FINAL_RECEIPTS and DELIVERY_ORDER[new] > DELIVERY_ORDER[old]
 
@@ -99,6 +108,9 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=30)
 # A row claimed this long ago without a recorded result was interrupted by a crash.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+# Each text's status callback URL names its row (`?outbox=<id>`), so a receipt finds the row
+# even when the process died before it could record the MessageSid (record_receipt).
+ROW_PARAM = "outbox"
 
 
 # Flows that wait for the answer to a scheduled text's question (flows.engine), and the key
@@ -116,6 +128,16 @@ def _asked_at(flow) -> datetime | None:
         return None
 
 
+def _row_callback(callback: str | None, row_id: int) -> str | None:
+    """The status callback URL for one row: `callback`, its query kept as it is (Twilio
+    signs the URL as given), with `outbox=<row id>` added."""
+    if not callback:
+        return None
+    parts = urlsplit(callback)
+    named = f"{ROW_PARAM}={row_id}"
+    return urlunsplit(parts._replace(query=f"{parts.query}&{named}" if parts.query else named))
+
+
 def local_day_bounds(at: datetime, zone: str) -> tuple[datetime, datetime]:
     """The UTC instants where the local day holding `at` starts and ends."""
     tz = ZoneInfo(zone)
@@ -123,6 +145,13 @@ def local_day_bounds(at: datetime, zone: str) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0, 0), tzinfo=tz)
     end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def _unheard(row) -> bool:
+    """A row whose request went out and whose answer was never recorded: a receipt for it
+    means Twilio has the text (UNHEARD)."""
+    return (row.status == SENDING and row.provider_sid is None) or (
+        row.status == FAILED and row.delivery_status in UNHEARD)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -157,6 +186,7 @@ class SendReport(Counts):
     failed: int = 0
     cancelled: int = 0      # by reason in `reasons`
     interrupted: int = 0
+    released: int = 0       # claimed, then put back unsent because the sender is stopping
 
     def cancel(self, reason: str, n: int = 1) -> None:
         self.cancelled += n
@@ -192,6 +222,7 @@ class Outbox:
         # Twilio client and keep-alive connection from batch to batch and tick to tick.
         self._senders: ThreadPoolExecutor | None = None
         self._senders_lock = threading.Lock()
+        self._stopping = threading.Event()     # stop(): no new claims, no new requests
 
     # -- writing -------------------------------------------------------------------
 
@@ -297,13 +328,15 @@ class Outbox:
         A batch's claim is committed before any of its sends (at most once). Results are
         recorded as they come in: whatever sends finished while the last results were
         being written go in together, in one transaction, rather than one per text.
+        After stop(), no batch is claimed and no request made: the batch's rows not yet
+        sent are released, the requests in flight finish and are recorded.
         """
         report = SendReport()
         report.interrupted = self.recover_interrupted(now)
         callback = self.settings.status_callback_url or (
             f"{self.settings.public_base_url.rstrip('/')}/sms/status" if self.settings.public_base_url else None
         )
-        while True:
+        while not self._stopping.is_set():
             batch = self.claim(now, self.settings.send_batch)
             if not batch:
                 return report
@@ -319,18 +352,67 @@ class Outbox:
                     to_send.append(row)
             self._settle(cancelled)
             self._unask(unsent)
+            unstarted: list[Claimed] = []       # stop() came before their request: put back
             if self.concurrency > 1 and len(to_send) > 1:
                 pool = self._sender_pool()
-                rows_of = {pool.submit(self._send_one, row, callback): row for row in to_send}
+                rows_of = {pool.submit(self._send_unless_stopped, row, callback): row for row in to_send}
                 waiting = set(rows_of)
                 while waiting:
                     done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                    self._record([(rows_of[f], f.result()) for f in done], now, report)
+                    results = [(rows_of[f], f.result()) for f in done]
+                    unstarted += [row for row, result in results if result is None]
+                    self._record([(row, result) for row, result in results if result is not None], now, report)
             else:
                 for row in to_send:
-                    self._record([(row, self._send_one(row, callback))], now, report)
+                    result = self._send_unless_stopped(row, callback)
+                    if result is None:
+                        unstarted.append(row)
+                    else:
+                        self._record([(row, result)], now, report)
+            report.released += self.release_unsent(unstarted)
             if len(batch) < self.settings.send_batch:
                 return report
+        return report
+
+    # -- stopping (SIGTERM: bot.clock.Shutdown) --------------------------------------
+
+    def stop(self) -> None:
+        """Claim nothing more and make no new request; requests already made finish and are
+        recorded, rows claimed but not yet sent are released (send_due). Only sets an Event,
+        so a signal handler may call it. For good: a stopped Outbox sends nothing again."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def release_unsent(self, rows: list[Claimed]) -> int:
+        """Rows this sender claimed and never sent (it is stopping): back to `pending`, due
+        as before, the attempt not counted, so the next tick sends each of them once."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return 0
+        with self.store.transaction() as tx:
+            released = tx.session.execute(
+                update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == SENDING)
+                .values(status=PENDING, attempts=outbox.c.attempts - 1, claimed_at=None)
+            ).rowcount or 0
+        log.info("stopping: %d claimed rows put back unsent", released)
+        return released
+
+    def _send_unless_stopped(self, row: Claimed, callback: str | None) -> SendResult | None:
+        """The send (its status callback naming the row), or None when the sender stopped
+        before this row's request was made."""
+        if self._stopping.is_set():
+            return None
+        return self._send_one(row, _row_callback(callback, row.id))
+
+    def close(self) -> None:
+        """End the sender threads once the last send_due has returned (idle, they end at once)."""
+        with self._senders_lock:
+            pool, self._senders = self._senders, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _sender_pool(self) -> ThreadPoolExecutor:
         with self._senders_lock:
@@ -505,25 +587,30 @@ class Outbox:
             self.cancel_pending(tx.session, person_id)
 
     def record_receipt(self, sid: str, status: str, error_code: int | None, now: datetime,
-                       to: str | None = None) -> bool:
+                       to: str | None = None, row_id: int | None = None) -> bool:
         """A status callback: note the delivery status and error code on the row, and act on
         what the error says about the number. True when it concerned a text or person we know.
 
-        Callbacks arrive out of order, so the row only moves forward (`moves_forward`), in
-        the UPDATE itself so two callbacks racing in two workers cannot undo each other.
+        The row is the one with this MessageSid, else the one its callback URL names
+        (`row_id`, ROW_PARAM) if its result was never heard: still `sending` (the sender
+        died, or hasn't recorded it yet) or failed with an UNHEARD mark. Such a row takes
+        the MessageSid and becomes `sent`: Twilio has the text. Callbacks arrive out of
+        order, so a row only moves forward (`moves_forward`); the row is locked (FOR UPDATE;
+        SQLite's BEGIN IMMEDIATE) so two callbacks racing in two workers cannot undo each other.
         A 21610 for a MessageSid we don't know (a reply Twilio sent for a Messaging Service)
         still opts out `To` ("whatsapp:" and all, so the channel too) when it is a person.
         """
         status = status[:16]
-        blocked = [old for old in DELIVERY_ORDER if not moves_forward(old, status)]
         with self.store.transaction() as tx:
-            row = tx.session.execute(select(outbox.c.id, outbox.c.person_id).where(outbox.c.provider_sid == sid)).first()
-            moved = row is not None and status in DELIVERY_ORDER and bool(tx.session.execute(
-                update(outbox)
-                .where(outbox.c.id == row.id,
-                       or_(outbox.c.delivery_status.is_(None), outbox.c.delivery_status.not_in(blocked)))
-                .values(delivery_status=status, error_code=error_code)
-            ).rowcount)
+            row = self._receipt_row(tx.session, sid, row_id)
+            moved = row is not None and moves_forward(row.delivery_status, status)
+            if moved:
+                values = {"delivery_status": status, "error_code": error_code}
+                if _unheard(row):
+                    values.update(status=SENT, provider_sid=sid, sent_at=row.sent_at or row.claimed_at or now)
+                    log.info("outbox row %s: Twilio reports %r for a text whose result was never recorded; "
+                             "now sent", row.id, status)
+                tx.session.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
         if row is None:
             person_id = self._person_for(to) if error_code == OPTED_OUT_CODE else None
             if person_id is None:
@@ -537,6 +624,21 @@ class Outbox:
         if status in FAILED_RECEIPTS and error_code is not None:
             self._act_on(person_id, error_code, now)
         return True
+
+    @staticmethod
+    def _receipt_row(session, sid: str, row_id: int | None):
+        """The row a receipt is about, locked: by MessageSid, else by the row its callback
+        URL names when that row's result was never heard (see record_receipt)."""
+        columns = (outbox.c.id, outbox.c.person_id, outbox.c.status, outbox.c.delivery_status, outbox.c.provider_sid,
+                   outbox.c.claimed_at, outbox.c.sent_at)
+        row = session.execute(select(*columns).where(outbox.c.provider_sid == sid).with_for_update()).first()
+        if row is None and row_id is not None:
+            row = session.execute(
+                select(*columns).where(outbox.c.id == row_id, outbox.c.provider_sid.is_(None)).with_for_update()
+            ).first()
+            if row is not None and not _unheard(row):
+                row = None
+        return row
 
     def _person_for(self, to: str | None) -> int | None:
         """The person a Twilio `To` names, or None."""

@@ -18,6 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import phones, signature
 from bot.conversation import Inbound
+from bot.outbox import ROW_PARAM
 from bot.timeutil import utcnow
 from flows import engine, intents
 from flows.crisis import is_crisis
@@ -127,7 +128,10 @@ def delivery_status() -> Response:
     try:
         # To (with its "whatsapp:" prefix, so the channel too): a receipt for a text Steady
         # didn't send itself (a Messaging Service's reply) still names the person.
-        steady.receipts(sid, status, error_code, utcnow(), to=request.form.get("To") or None)
+        # ?outbox=<row id>: the callback URL Steady gave this text (bot.outbox.ROW_PARAM).
+        row = request.args.get(ROW_PARAM, "")
+        steady.receipts(sid, status, error_code, utcnow(), to=request.form.get("To") or None,
+                        row_id=int(row) if row.isascii() and row.isdigit() and len(row) < 19 else None)
     except Exception:  # noqa: BLE001
         log.exception("status callback for %s failed", sid)
     return _no_content()

@@ -275,7 +275,8 @@ def test_each_send_asks_for_a_status_callback_and_the_receipt_is_recorded(world,
     world.text(NY, "DAILY", utc(2026, 11, 24, 5, 0))
     world.tick(utc(2026, 11, 24, 14, 0))
     (message,) = fake.messages
-    assert message["StatusCallback"] == "https://steady.example.org/sms/status"
+    (row,) = rows(world)
+    assert message["StatusCallback"] == f"https://steady.example.org/sms/status?outbox={row.id}"   # the row, named
     assert world.receipts(message["sid"], "delivered", None, utc(2026, 11, 24, 14, 1))
     (row,) = rows(world)
     assert (row.delivery_status, row.error_code) == ("delivered", None)
