@@ -20,6 +20,7 @@ import math
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -152,8 +153,9 @@ class FakeTwilio:
     """Loopback fake of the Messages API, over real HTTP, for the real twilio library.
 
     `messages` holds every accepted message as a dict with To, From, MessagingServiceSid,
-    Body, StatusCallback and sid; `requests` counts every POST, failed or not. `delay`
-    (seconds) holds each POST before answering, to test client timeouts.
+    Body, StatusCallback and sid; `received_at[sid]` is time.monotonic() when its POST
+    arrived (before any delay); `requests` counts every POST, failed or not. `delay`
+    (seconds) holds each POST before answering, to test client timeouts and texts in flight.
     """
 
     def __init__(
@@ -167,6 +169,7 @@ class FakeTwilio:
         self.auth_token = auth_token
         self.delay = delay
         self.messages: list[dict[str, str | None]] = []
+        self.received_at: dict[str, float] = {}
         self.requests = 0
         self._failures: deque[_Failure] = deque()
         self._fail_for: dict[str, _Failure] = {}
@@ -248,6 +251,7 @@ class FakeTwilio:
         """Forget messages, counts and scripted failures (between benchmark rounds)."""
         with self._lock:
             self.messages.clear()
+            self.received_at.clear()
             self.requests = 0
             self._failures.clear()
             self._fail_for.clear()
@@ -311,6 +315,7 @@ class FakeTwilio:
 
     def _handle_post(self, path: str, authorization: str | None, raw: bytes) -> tuple[int, str]:
         """The status and body for one POST, in the order Twilio checks things."""
+        arrived = time.monotonic()
         with self._lock:
             self.requests += 1
         if self.delay > 0 and self._stopping.wait(self.delay):
@@ -336,9 +341,9 @@ class FakeTwilio:
             per_number = self._fail_for.get(_bare(form["To"]))
         if per_number is not None:
             return self._render(per_number)
-        return 201, self._accept(form)
+        return 201, self._accept(form, arrived)
 
-    def _accept(self, form: dict[str, str]) -> str:
+    def _accept(self, form: dict[str, str], arrived: float) -> str:
         """Record the message; answer with a Message resource as Twilio does."""
         sid = "SM" + uuid.uuid4().hex
         now = format_datetime(datetime.now(timezone.utc))
@@ -354,6 +359,7 @@ class FakeTwilio:
         }
         with self._lock:
             self.messages.append(record)
+            self.received_at[sid] = arrived
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
         return json.dumps({
             "account_sid": self.account_sid,
