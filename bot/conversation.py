@@ -2,7 +2,7 @@
 
 One database transaction per inbound text: the MessageSid claim, the new state and
 the events commit together, so a crash part-way leaves nothing half-done and a
-repeated delivery is answered from the stored reply.
+repeated delivery is answered from the stored reply (silence once the person opted out).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import phones
+from bot import outbox, phones
 from bot.settings import Settings
 from bot.store import Store
 from flows import engine, intents
@@ -91,7 +91,10 @@ class Conversation:
         now = inbound.now
         with self.store.transaction() as tx:
             if inbound.sid and not tx.claim_message(inbound.sid, now):
-                stored = tx.stored_replies(inbound.sid) or []
+                # STOP is absolute for repeats too: after an opt-out a redelivered text (the
+                # STOP itself included: Twilio blocks that reply anyway) gets silence.
+                known = tx.find_person(address.number, address.channel)
+                stored = () if known is not None and known.opted_out else tx.stored_replies(inbound.sid) or ()
                 log.info("repeat delivery of %s from %s", inbound.sid, phones.mask(address.number))
                 return Answer("repeat", tuple(stored), repeat=True)
             person = tx.find_person(address.number, address.channel) or tx.person(
@@ -119,8 +122,21 @@ class Conversation:
                 schedule.after_turn(tx, person, state, outcome, now)
             if inbound.sid:
                 tx.finish_message(inbound.sid, person.id, list(replies))
+        if outcome.state.opted_out and not state.opted_out:
+            self._after_opt_out(person.id)
         log.info(
             "inbound from %s intent=%s replies=%d%s",
             phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
         )
         return Answer(outcome.intent, replies, throttled=throttled, detail=outcome.detail)
+
+    def _after_opt_out(self, person_id: int) -> None:
+        """The opt-out is committed: nothing more can start (bot.outbox._gate). Hold the
+        confirmation until a text whose request had already begun has its answer, so it
+        reaches Twilio first (bounded: outbox.IN_FLIGHT_WAIT_SECONDS)."""
+        try:
+            if not outbox.wait_in_flight(self.store, person_id):
+                log.warning("person %s opted out with a text still in flight after %.0f s; confirming anyway",
+                            person_id, outbox.IN_FLIGHT_WAIT_SECONDS)
+        except Exception:  # the opt-out is recorded; the confirmation must still go
+            log.exception("could not check texts in flight for person %s", person_id)

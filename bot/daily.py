@@ -24,14 +24,15 @@ from bot.outbox import (
 )
 from bot.settings import Settings
 from bot.store import Store
-from flows import daily, engine, schedule
+from flows import consent, daily, engine, schedule
 from flows.content import Content
 from flows.model import Outcome, State
 
 log = logging.getLogger(__name__)
 
-DAILY = "daily"
-QUIT_DATE = "quit_date"   # written by bot.quitdates; a daily text makes way for it
+# The kinds (flows.consent names them with the consent each needs). QUIT_DATE rows are
+# written by bot.quitdates; a daily text makes way for one.
+DAILY, QUIT_DATE = consent.DAILY, consent.QUIT_DATE
 BATCH = 2000
 
 

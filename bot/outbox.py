@@ -9,9 +9,13 @@ We chose this side because a second copy of a daily text is the one failure the
 design forbids ("at most once per person per slot"), while one missed encouragement
 costs little; a person in need always gets an immediate reply to their own text.
 
-The opt-out check for anything scheduled lives here, in REACHABLE: it is applied when
-rows are written and again when they are claimed, so a STOP that arrives after a row
-was written cancels it.
+Consent is checked three times: when rows are written (REACHABLE), when they are
+claimed, and immediately before each Twilio request, against the person's consent for the
+row's kind as it is then (flows.consent.may_send; `_gate`). That last check and a STOP
+serialise on the person's row, and the STOP's reply waits for requests already begun
+(`wait_in_flight`): see `_gate` for why no text reaches Twilio after a STOP's
+confirmation. A row's `sent_at` is set by that check, so a `sending` row without one is
+claimed but not yet requested, and a STOP (`cancel_pending`) cancels it.
 
 A retry must not double a text either: an attempt that Twilio may have created (a 5xx, a
 read timeout) marks the row `unconfirmed`, and before its next attempt the sender asks
@@ -23,9 +27,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from time import monotonic, sleep
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -70,13 +76,26 @@ UNKNOWN = "unknown"                  # failed: it may have gone (no look-up answ
 # On a pending row: an earlier attempt may have created the message (a 5xx, or no answer after
 # the request went out), so Twilio is asked before the next one. Cleared by the row's outcome.
 UNCONFIRMED = "unconfirmed"
+NO_CONSENT = "no_consent"            # consent for this kind is off now (DAILY OFF; STOP then START)
+WITHDRAWN = "withdrawn"              # cancelled by a turn while claimed (e.g. a new quit date)
 
 # WhatsApp lets a business send free-form text only within 24 hours of the person's last
 # message (the customer service window); after it Twilio fails the send with 63016.
 WHATSAPP_SESSION = timedelta(hours=24)
 
-# The one opt-out check for scheduled texts: no row is written or sent to anyone else.
+# The one opt-out check for writing scheduled texts: no row is written for anyone else.
+# Sending asks more (`refusal`): consent for the row's kind, as it is at that moment.
 REACHABLE = and_(people.c.opted_out == false(), people.c.undeliverable == false())
+
+# What `refusal` reads about a person: the state the engine sees, and Twilio's word on the number.
+CONSENT_COLUMNS = (people.c.opted_out, people.c.undeliverable, people.c.timezone, people.c.language,
+                   people.c.flow, people.c.daily_enabled, people.c.daily_time, people.c.daily_kinds,
+                   people.c.plan)
+
+# How long a STOP's reply waits for a text to them whose request had begun (wait_in_flight):
+# Twilio answers a create in well under a second; past this it is struggling, and the
+# confirmation must still go well inside the 15 s Twilio waits for the webhook.
+IN_FLIGHT_WAIT_SECONDS = 4.0
 
 # Twilio's message statuses (twilio.com/docs/messaging/api/message-resource#message-status-values)
 # in the order they happen. Status callbacks can arrive out of order (Twilio says so), so a
@@ -102,6 +121,41 @@ def moves_forward(old: str | None, new: str) -> bool:
     if old is None or old in UNHEARD or old not in DELIVERY_ORDER:
         return True
     return old not in FINAL_RECEIPTS and DELIVERY_ORDER[new] > DELIVERY_ORDER[old]
+
+
+def refusal(tx, person, kind: str | None) -> str | None:
+    """Why a scheduled text of `kind` must not go to `person` (a row of CONSENT_COLUMNS, or
+    None once erased) now, or None: an opt-out, Twilio's word that the number can't get
+    texts, or no consent for this kind (flows.consent.may_send, the one rule)."""
+    if person is None or person.opted_out:
+        return OPTED_OUT
+    if person.undeliverable:
+        return UNDELIVERABLE
+    if not consent.may_send(tx.state_of(person), kind):
+        return NO_CONSENT
+    return None
+
+
+def wait_in_flight(store: Store, person_id: int, timeout: float = IN_FLIGHT_WAIT_SECONDS,
+                   poll: float = 0.02) -> bool:
+    """Wait, at most `timeout` seconds, until no text to this person is in flight: no row
+    `sending` whose request `_gate` let through. True when none is left.
+
+    A STOP's reply waits on this (bot.conversation), so a text whose request began just
+    before the STOP committed reaches Twilio before the confirmation does. Almost always
+    the first look finds nothing. A sender that died mid-request leaves its row in flight
+    until `recover_interrupted`: the wait then runs out, and the reply goes anyway.
+    """
+    deadline = monotonic() + timeout
+    in_flight = (select(func.count()).select_from(outbox)
+                 .where(outbox.c.person_id == person_id, outbox.c.status == SENDING, outbox.c.sent_at.is_not(None)))
+    while True:
+        with store.transaction() as tx:
+            if not tx.session.execute(in_flight).scalar_one():
+                return True
+        if monotonic() >= deadline:
+            return False
+        sleep(poll)
 
 
 BACKOFF_BASE = timedelta(seconds=30)
@@ -203,8 +257,7 @@ class Claimed:
     attempts: int
     to: str = ""
     zone: str = "UTC"
-    reachable: bool = True     # REACHABLE, the one rule
-    opted_out: bool = False    # which half of it failed, for the reason
+    refused: str | None = None  # `refusal` at claim time (checked again before the request)
     channel: str = "sms"
     last_inbound_at: datetime | None = None
 
@@ -227,8 +280,16 @@ class Outbox:
     # -- writing -------------------------------------------------------------------
 
     def cancel_pending(self, session, person_id: int, kinds: tuple[str, ...] | None = None) -> int:
-        """Cancel a person's pending rows (all of them, or only these kinds)."""
-        condition = and_(outbox.c.person_id == person_id, outbox.c.status == PENDING)
+        """Cancel a person's rows not yet requested from Twilio (all of them, or only these
+        kinds): pending ones, and claimed ones whose request has not begun (`sending`
+        without `sent_at`: `_gate` has not let them through, and now never will).
+
+        The person's row is locked first, as `_gate` locks it before the outbox row, so the
+        two never wait on each other in opposite orders.
+        """
+        session.execute(select(people.c.id).where(people.c.id == person_id).with_for_update())
+        unrequested = or_(outbox.c.status == PENDING, and_(outbox.c.status == SENDING, outbox.c.sent_at.is_(None)))
+        condition = and_(outbox.c.person_id == person_id, unrequested)
         if kinds:
             condition = and_(condition, outbox.c.kind.in_(kinds))
         return session.execute(update(outbox).where(condition).values(status=CANCELLED)).rowcount or 0
@@ -282,19 +343,26 @@ class Outbox:
 
         FOR UPDATE SKIP LOCKED on PostgreSQL lets several senders share the work;
         SQLite has one writer at a time, so the same statement is atomic there too.
+        The rows are picked in a MATERIALIZED CTE, run exactly once per claim: as a plain
+        `id IN (subquery)`, a generic plan (psycopg prepares a statement after 5 runs;
+        one cached while the outbox was empty) can run the subquery again for each outer
+        row, and SKIP LOCKED then skips the rows this very statement just locked and picks
+        the next ones, until one claim holds every due row.
         """
         with self.store.transaction() as tx:
-            due = (
+            picked = (
                 select(outbox.c.id)
                 .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
                 .order_by(outbox.c.next_attempt_at, outbox.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
+                .cte("picked")
+                .prefix_with("MATERIALIZED", dialect="postgresql")
             )
             rows = tx.session.execute(
                 update(outbox)
-                .where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.status == PENDING)
-                .values(status=SENDING, claimed_at=now, attempts=outbox.c.attempts + 1)
+                .where(outbox.c.id.in_(select(picked.c.id)), outbox.c.status == PENDING)
+                .values(status=SENDING, claimed_at=now, sent_at=None, attempts=outbox.c.attempts + 1)
                 .returning(outbox.c.id, outbox.c.person_id, outbox.c.kind, outbox.c.body, outbox.c.due_at, outbox.c.attempts)
             ).all()
             if not rows:
@@ -303,33 +371,35 @@ class Outbox:
             who = {
                 p.id: p
                 for p in tx.session.execute(
-                    select(people.c.id, people.c.number, people.c.channel, people.c.timezone, people.c.opted_out,
-                           people.c.last_inbound_at, REACHABLE.label("reachable")).where(people.c.id.in_(ids))
+                    select(people.c.id, people.c.number, people.c.channel, people.c.last_inbound_at,
+                           *CONSENT_COLUMNS).where(people.c.id.in_(ids))
                 )
             }
-        claimed = []
-        for row in rows:
-            person = who.get(row.person_id)
-            if person is None:    # erased meanwhile (the row goes with it): never sent
-                claimed.append(Claimed(row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
-                                       reachable=False, opted_out=True))
-                continue
-            claimed.append(Claimed(
-                row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
-                to=phones.Address(person.number, person.channel).twilio, zone=person.timezone,
-                reachable=bool(person.reachable), opted_out=bool(person.opted_out),
-                channel=person.channel, last_inbound_at=person.last_inbound_at,
-            ))
+            claimed = []
+            for row in rows:
+                person = who.get(row.person_id)
+                if person is None:    # erased meanwhile (the row goes with it): never sent
+                    claimed.append(Claimed(row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
+                                           refused=OPTED_OUT))
+                    continue
+                claimed.append(Claimed(
+                    row.id, row.person_id, row.kind, row.body, row.due_at, row.attempts,
+                    to=phones.Address(person.number, person.channel).twilio, zone=person.timezone,
+                    refused=refusal(tx, person, row.kind),
+                    channel=person.channel, last_inbound_at=person.last_inbound_at,
+                ))
         return claimed
 
     def send_due(self, now: datetime) -> SendReport:
         """Claim and send every due row, a batch at a time, until none is left.
 
-        A batch's claim is committed before any of its sends (at most once). Results are
-        recorded as they come in: whatever sends finished while the last results were
-        being written go in together, in one transaction, rather than one per text.
-        After stop(), no batch is claimed and no request made: the batch's rows not yet
-        sent are released, the requests in flight finish and are recorded.
+        A batch's claim is committed before any of its sends (at most once), and each
+        request is handed to a sender thread only once `_gate` has let it through, just
+        before. Results are recorded as they come in: whatever sends finished while the
+        last results were being written go in together, in one transaction, rather than
+        one per text; the next rows are gated as sender threads come free.
+        After stop(), no batch is claimed and no request made: the rows not yet let
+        through are released, the requests in flight finish and are recorded.
         """
         report = SendReport()
         report.interrupted = self.recover_interrupted(now)
@@ -352,24 +422,7 @@ class Outbox:
                     to_send.append(row)
             self._settle(cancelled)
             self._unask(unsent)
-            unstarted: list[Claimed] = []       # stop() came before their request: put back
-            if self.concurrency > 1 and len(to_send) > 1:
-                pool = self._sender_pool()
-                rows_of = {pool.submit(self._send_unless_stopped, row, callback): row for row in to_send}
-                waiting = set(rows_of)
-                while waiting:
-                    done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                    results = [(rows_of[f], f.result()) for f in done]
-                    unstarted += [row for row, result in results if result is None]
-                    self._record([(row, result) for row, result in results if result is not None], now, report)
-            else:
-                for row in to_send:
-                    result = self._send_unless_stopped(row, callback)
-                    if result is None:
-                        unstarted.append(row)
-                    else:
-                        self._record([(row, result)], now, report)
-            report.released += self.release_unsent(unstarted)
+            self._send_rows(to_send, callback, now, report)
             if len(batch) < self.settings.send_batch:
                 return report
         return report
@@ -394,18 +447,11 @@ class Outbox:
             return 0
         with self.store.transaction() as tx:
             released = tx.session.execute(
-                update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == SENDING)
+                update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == SENDING, outbox.c.sent_at.is_(None))
                 .values(status=PENDING, attempts=outbox.c.attempts - 1, claimed_at=None)
             ).rowcount or 0
         log.info("stopping: %d claimed rows put back unsent", released)
         return released
-
-    def _send_unless_stopped(self, row: Claimed, callback: str | None) -> SendResult | None:
-        """The send (its status callback naming the row), or None when the sender stopped
-        before this row's request was made."""
-        if self._stopping.is_set():
-            return None
-        return self._send_one(row, _row_callback(callback, row.id))
 
     def close(self) -> None:
         """End the sender threads once the last send_due has returned (idle, they end at once)."""
@@ -413,6 +459,35 @@ class Outbox:
             pool, self._senders = self._senders, None
         if pool is not None:
             pool.shutdown(wait=True)
+
+    def _send_rows(self, rows: list[Claimed], callback: str | None, now: datetime, report: SendReport) -> None:
+        """`concurrency` requests at a time. Rows go through `_gate` as results come in, in
+        the same transaction as those results, so that at most twice `concurrency` are let
+        through and unanswered: a sender thread that comes free finds one waiting, and a
+        request follows its consent check by at most one other request's round trip."""
+        pool = self._sender_pool() if self.concurrency > 1 and len(rows) > 1 else None
+        slots = 2 * self.concurrency if pool else 1
+        queue = deque(rows)
+        in_flight: dict[Future, Claimed] = {}
+        results: list[tuple[Claimed, SendResult]] = []
+        unstarted: list[Claimed] = []          # stop() came before they were let through
+        while queue or in_flight or results:
+            if self._stopping.is_set():
+                unstarted += queue
+                queue.clear()
+            take = [queue.popleft() for _ in range(min(slots - len(in_flight), len(queue)))]
+            through = self._record(results, now, report, gate=take)
+            results = []
+            for row in through:
+                row_callback = _row_callback(callback, row.id)   # a receipt can name its row
+                if pool is None:
+                    results.append((row, self._send_one(row, row_callback)))
+                else:
+                    in_flight[pool.submit(self._send_one, row, row_callback)] = row
+            if in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                results = [(in_flight.pop(f), f.result()) for f in done]
+        report.released += self.release_unsent(unstarted)
 
     def _sender_pool(self) -> ThreadPoolExecutor:
         with self._senders_lock:
@@ -423,8 +498,8 @@ class Outbox:
     def _skip_reason(self, row: Claimed, now: datetime) -> str | None:
         """Why this row must not go now, or None: checked at claim time, so a STOP, an
         undeliverable receipt or a closed WhatsApp window since it was written counts."""
-        if not row.reachable:
-            return OPTED_OUT if row.opted_out else UNDELIVERABLE
+        if row.refused:
+            return row.refused
         if now - row.due_at > self.settings.grace:
             return GRACE
         local = now.astimezone(ZoneInfo(row.zone)).time()
@@ -433,6 +508,58 @@ class Outbox:
         if row.channel == "whatsapp" and (row.last_inbound_at is None or now - row.last_inbound_at > WHATSAPP_SESSION):
             return WHATSAPP_WINDOW
         return None
+
+    def _gate(self, tx, rows: list[Claimed], now: datetime) -> tuple[list[Claimed], list[tuple[Claimed, str]]]:
+        """The last consent check, immediately before the requests, in the caller's
+        transaction `tx`: (the rows let through, the others with the reason).
+
+        Lock the people's rows (FOR SHARE on PostgreSQL; on SQLite every transaction holds
+        the one write lock), read their consent as it is now and apply `refusal` for each
+        row's kind; set `sent_at` on the rows it allows, but only on those still `sending`
+        without one; cancel the others, with the reason. The requests are made only after
+        that transaction commits.
+
+        Why no text reaches Twilio after a STOP's confirmation. A STOP's transaction
+        writes the person's row (the opt-out) and, with the row locked, cancels every row
+        of theirs not yet through this gate (`cancel_pending`); its reply is sent only
+        after it commits and after `wait_in_flight`. The gate and the STOP both hold the
+        person's row until they commit, so one commits before the other starts to look:
+        - STOP first: the gate reads `opted_out` (and the row is already cancelled): no
+          request, ever.
+        - gate first: the request begins only after the gate committed; the STOP then
+          finds the row with `sent_at` (in flight), leaves it to its result, and its
+          reply waits until that result is recorded, so Twilio had the request before
+          the confirmation. Only a request that outlasts IN_FLIGHT_WAIT_SECONDS (Twilio
+          struggling) can be answered after it, and Twilio itself refuses texts to a
+          number that texted it STOP (21610).
+        There is no third order: the gate cannot see the person as opted in while a
+        committed STOP says otherwise, since it reads under the lock after the STOP
+        released it. The same holds for DAILY OFF or a changed plan (both call
+        `cancel_pending`), except that their replies do not wait for texts in flight.
+        A row put back to `pending` after a passing failure comes through here again
+        before its retry, so a STOP then START in between stops it: START is no consent
+        to daily texts.
+        """
+        who = {p.id: p for p in tx.session.execute(
+            select(people.c.id, *CONSENT_COLUMNS).where(people.c.id.in_(sorted({r.person_id for r in rows})))
+            .order_by(people.c.id).with_for_update(read=True)
+        )}
+        refused = {row.id: refusal(tx, who.get(row.person_id), row.kind) for row in rows}
+        allowed = [row.id for row in rows if refused[row.id] is None]
+        through = set(tx.session.execute(
+            update(outbox).where(outbox.c.id.in_(allowed), outbox.c.status == SENDING, outbox.c.sent_at.is_(None))
+            .values(sent_at=now).returning(outbox.c.id)
+        ).scalars()) if allowed else set()
+        cancels = [{"row_id": row_id, "reason": reason} for row_id, reason in refused.items() if reason]
+        if cancels:
+            tx.session.execute(
+                update(outbox).where(outbox.c.id == bindparam("row_id"), outbox.c.status == SENDING)
+                .values(status=CANCELLED, delivery_status=bindparam("reason")),
+                cancels,
+            )
+        # WITHDRAWN: consent allows it, but a turn cancelled the row while it waited (cancel_pending).
+        return ([row for row in rows if row.id in through],
+                [(row, refused[row.id] or WITHDRAWN) for row in rows if row.id not in through])
 
     def _send_one(self, row: Claimed, callback: str | None) -> SendResult:
         earlier = self._sent_before(row)
@@ -483,9 +610,11 @@ class Outbox:
                  row.id, phones.mask(row.to), found[0].sid)
         return SendResult(ok=True, sid=found[0].sid, status=found[0].status)
 
-    def _record(self, results: list[tuple[Claimed, SendResult]], now: datetime, report: SendReport) -> None:
-        """Settle these rows (sent, retried with backoff, failed) in one transaction, then
-        act on what Twilio said about a number."""
+    def _record(self, results: list[tuple[Claimed, SendResult]], now: datetime, report: SendReport,
+                gate: list[Claimed] = ()) -> list[Claimed]:
+        """Settle these rows (sent, retried with backoff, failed) in one transaction, in which
+        the rows in `gate` pass `_gate`; then act on what Twilio said about a number.
+        Returns the rows let through, to be requested now."""
         changes: list[tuple[int, dict]] = []
         failures, unsent = [], []
         for row, result in results:
@@ -515,7 +644,10 @@ class Outbox:
                 else:
                     unsent.append(row)
                 report.failed += 1
-        self._settle(changes)
+        through, held = self._settle(changes, gate, now)
+        for row, reason in held:
+            report.cancel(reason)
+            unsent.append(row)
         self._unask(unsent)
         for row, result in failures:
             if result.opted_out:
@@ -523,6 +655,7 @@ class Outbox:
             elif result.undeliverable:
                 self.mark_undeliverable(row.person_id)
             log.warning("outbox row %s to %s failed (code %s)", row.id, phones.mask(row.to), result.error_code)
+        return through
 
     def _unask(self, rows: list[Claimed]) -> None:
         """Texts that never went out asked nothing: a flow still waiting for the answer to
@@ -546,10 +679,12 @@ class Outbox:
                     closing,
                 )
 
-    def _settle(self, changes: list[tuple[int, dict]]) -> None:
-        """Write each row's new values: one transaction, one executemany per shape of change."""
-        if not changes:
-            return
+    def _settle(self, changes: list[tuple[int, dict]], gate: list[Claimed] = (),
+                now: datetime | None = None) -> tuple[list[Claimed], list[tuple[Claimed, str]]]:
+        """Write each row's new values: one transaction, one executemany per shape of change;
+        the rows in `gate` go through `_gate` in the same transaction (its answer is returned)."""
+        if not changes and not gate:
+            return [], []
         shapes: dict[tuple[str, ...], list[dict]] = {}
         for row_id, values in changes:
             params = {"row_id": row_id}
@@ -562,6 +697,7 @@ class Outbox:
                     .values({name: bindparam(f"new_{name}") for name in names}),
                     params,
                 )
+            return self._gate(tx, list(gate), now) if gate else ([], [])
 
     # -- what Twilio tells us ------------------------------------------------------
 

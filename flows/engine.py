@@ -51,9 +51,10 @@ from flows.zones import parse_new_zone, zone_label
 # keyword or crisis phrase needs more than this to be recognised.
 MAX_MATCH_CHARS = MAX_CHARS
 
-CRAVING_FOLLOWUP = "craving_followup"
+# The craving check-in's kind and flow are named with the consent they need (flows.consent).
+CRAVING_FOLLOWUP = consent.CRAVING_FOLLOWUP
 CHECKIN_FLOW = "checkin"
-CRAVING_CHECKIN_FLOW = "craving_checkin"
+CRAVING_CHECKIN_FLOW = consent.CRAVING_CHECKIN_FLOW
 DAILY_PROMPT_FLOW = "daily_prompt"       # set by the daily writer for a text that asks something
 DAILY_PROMPT_WINDOW = timedelta(hours=12)
 # How long after the craving check-in is sent an answer to it is read as one.

@@ -24,6 +24,7 @@ import math
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -167,8 +168,9 @@ class FakeTwilio:
     """Loopback fake of the Messages API, over real HTTP, for the real twilio library.
 
     `messages` holds every accepted message as a dict with To, From, MessagingServiceSid,
-    Body, StatusCallback and sid; `requests` counts every POST, failed or not. `delay`
-    (seconds) holds each POST before answering, to test client timeouts.
+    Body, StatusCallback and sid; `received_at[sid]` is time.monotonic() when its POST
+    arrived (before any delay); `requests` counts every POST, failed or not. `delay`
+    (seconds) holds each POST before answering, to test client timeouts and texts in flight.
 
     `lookups` counts every GET of the Messages list. `clock` (a callable giving an aware
     UTC datetime) stamps DateCreated and DateSent, so tests with a controlled clock agree
@@ -188,6 +190,7 @@ class FakeTwilio:
         self.auth_token = auth_token
         self.delay = delay
         self.messages: list[dict[str, str | None]] = []
+        self.received_at: dict[str, float] = {}
         self.requests = 0
         self._failures: deque[_Failure] = deque()
         self._fail_for: dict[str, _Failure] = {}
@@ -270,6 +273,7 @@ class FakeTwilio:
         """Forget messages, counts and scripted failures (between benchmark rounds)."""
         with self._lock:
             self.messages.clear()
+            self.received_at.clear()
             self.requests = 0
             self._failures.clear()
             self._fail_for.clear()
@@ -316,9 +320,9 @@ class FakeTwilio:
         with self._lock:
             self._lookup_failures.extend([failure] * n)
 
-    def _create(self, form: dict[str, str]) -> tuple[int, str]:
+    def _create(self, form: dict[str, str], arrived: float) -> tuple[int, str]:
         """Accept a valid message; then answer 201, or a failure scripted to follow it."""
-        created = self._accept(form)
+        created = self._accept(form, arrived)
         with self._lock:
             after = self._fail_after_create.popleft() if self._fail_after_create else None
         return (201, created) if after is None else self._render(after)
@@ -439,6 +443,7 @@ class FakeTwilio:
 
     def _handle_post(self, path: str, authorization: str | None, raw: bytes) -> tuple[int, str]:
         """The status and body for one POST, in the order Twilio checks things."""
+        arrived = time.monotonic()
         with self._lock:
             self.requests += 1
         if self.delay > 0 and self._stopping.wait(self.delay):
@@ -464,9 +469,9 @@ class FakeTwilio:
             per_number = self._fail_for.get(_bare(form["To"]))
         if per_number is not None:
             return self._render(per_number)
-        return self._create(form)
+        return self._create(form, arrived)
 
-    def _accept(self, form: dict[str, str]) -> str:
+    def _accept(self, form: dict[str, str], arrived: float) -> str:
         """Record the message; answer with a Message resource as Twilio does."""
         sid = "SM" + uuid.uuid4().hex
         created = self.clock()
@@ -507,6 +512,7 @@ class FakeTwilio:
         }
         with self._lock:
             self.messages.append(record)
+            self.received_at[sid] = arrived
             self._listed.append(_Listed(resource, created, created if self.sends_at_once else None))
         return json.dumps(resource)
 

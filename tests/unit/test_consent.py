@@ -3,6 +3,7 @@ as the carrier's word on it, in the engine's fixed order."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -104,3 +105,47 @@ def test_start_unstop_and_yes_as_the_whole_message_opt_in(text, keyword):
     outcome = turn(text, OPTED_OUT)
     assert outcome.intent == intents.START and not outcome.state.opted_out
     assert outcome.events == (Event("opt_in", keyword),)
+
+
+# --- may_send: the consent each kind of scheduled text needs -------------------------------
+
+CRAVING_WAIT = {"name": consent.CRAVING_CHECKIN_FLOW, "from": "2026-11-24T15:15:00+00:00",
+                "until": "2026-11-24T21:15:00+00:00"}
+
+
+def test_a_craving_turn_waits_in_the_flow_may_send_looks_for():
+    outcome = turn("CRAVING", State())
+    (followup,) = outcome.followups
+    assert followup.kind == consent.CRAVING_FOLLOWUP
+    assert consent.may_send(outcome.state, followup.kind)
+
+
+@pytest.mark.parametrize("kind, state, allowed", [
+    (consent.DAILY, State(daily_enabled=True), True),
+    (consent.DAILY, State(daily_enabled=False), False),                       # DAILY OFF
+    (consent.QUIT_DATE, State(plan=PLAN), True),
+    (consent.QUIT_DATE, State(plan={**PLAN, "texts": False}), False),         # PLAN without texts
+    (consent.QUIT_DATE, State(), False),
+    (consent.CRAVING_FOLLOWUP, State(flow=CRAVING_WAIT), True),
+    (consent.CRAVING_FOLLOWUP, State(), False),                               # answered, or ended
+    (consent.CRAVING_FOLLOWUP, State(flow={"name": "plan", "step": "date"}), False),
+    ("something_new", State(daily_enabled=True, plan=PLAN, flow=CRAVING_WAIT), False),
+])
+def test_each_kind_needs_its_own_consent(kind, state, allowed):
+    assert consent.may_send(state, kind) is allowed
+
+
+@pytest.mark.parametrize("kind", [consent.DAILY, consent.QUIT_DATE, consent.CRAVING_FOLLOWUP])
+def test_nothing_scheduled_may_go_after_an_opt_out_nor_after_start_without_a_fresh_opt_in(kind):
+    everything = State(daily_enabled=True, plan=PLAN, flow=CRAVING_WAIT)
+    assert consent.may_send(everything, kind)
+    assert not consent.may_send(replace(everything, opted_out=True), kind)      # opted out, nothing else changed
+    stopped = turn("STOP", everything).state
+    assert not consent.may_send(stopped, kind)
+    started = turn("START", stopped).state
+    assert not started.opted_out and not consent.may_send(started, kind)
+
+
+def test_a_fresh_daily_opt_in_after_start_allows_daily_texts_again():
+    started = turn("START", consent.opt_out(State(daily_enabled=True))).state
+    assert consent.may_send(turn("DAILY", started).state, consent.DAILY)
