@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import selectors
-import threading
 import time
 from contextlib import suppress
 from functools import partial
@@ -31,7 +30,6 @@ from gunicorn.workers import gthread
 READ_TIMEOUT_S = 10.0             # the longest a request may take to arrive, head and body
 MAX_HEAD_BYTES = 64 * 1024        # request line and headers
 MAX_BODY_BYTES = 1024 * 1024      # for an app without Flask's MAX_CONTENT_LENGTH (Steady sets 64 KiB)
-BOOT_HEARTBEAT_S = 120.0          # a worker loading the app counts as alive this long
 _RECV_BYTES = 64 * 1024
 
 MORE = "more"
@@ -112,26 +110,10 @@ class BufferedWorker(gthread.ThreadWorker):
         self.max_body = MAX_BODY_BYTES
 
     def load_wsgi(self) -> None:
-        """Load the app while a heartbeat tells the master this worker is alive: loading
-        (or training the model on a cold cache) may take longer than gunicorn's timeout,
-        which is there for a stuck worker, not a slow start."""
-        done = threading.Event()
-        until = time.monotonic() + BOOT_HEARTBEAT_S
-
-        def beat() -> None:
-            while not done.wait(1.0) and time.monotonic() < until:
-                self.notify()
-
-        heartbeat = threading.Thread(target=beat, name="boot-heartbeat", daemon=True)
-        heartbeat.start()
-        try:
-            super().load_wsgi()
-        finally:
-            done.set()
-            heartbeat.join()
+        super().load_wsgi()
         config = getattr(self.wsgi, "config", None)
         if config and config.get("MAX_CONTENT_LENGTH"):
-            self.max_body = int(config["MAX_CONTENT_LENGTH"])
+            self.max_body = int(config["MAX_CONTENT_LENGTH"])   # Flask's limit (Steady: 64 KiB)
 
     # New and kept-alive connections are read on the event loop --------------------
 

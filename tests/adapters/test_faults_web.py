@@ -290,6 +290,31 @@ def test_slow_clients_outnumbering_every_thread_do_not_delay_a_crisis_text(web, 
         slow.close()
 
 
+@pytest.mark.slow
+def test_the_worker_still_speaks_http_keep_alive_pipelining_and_limits(web, tmp_path):
+    running = web(f"sqlite:///{tmp_path / 'http.sqlite3'}")
+    get = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{running.port}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        sock.sendall(get + get[:10])                          # one whole request, and a part of the next
+        time.sleep(0.3)
+        sock.sendall(get[10:] + get)                          # its rest, and a third
+        answers = b""
+        while answers.count(b"HTTP/1.1 200") < 3:
+            chunk = sock.recv(65536)
+            assert chunk, answers
+            answers += chunk
+    assert answers.count(b"ok\n") == 3
+    too_large = (f"POST /sms HTTP/1.1\r\nHost: 127.0.0.1:{running.port}\r\n"
+                 "Content-Length: 70000\r\n\r\n").encode()
+    chunked = (f"POST /sms HTTP/1.1\r\nHost: 127.0.0.1:{running.port}\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n").encode()
+    for raw, status in ((too_large, b"413"), (chunked, b"411")):
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+            sock.sendall(raw)
+            assert sock.recv(1024).startswith(b"HTTP/1.1 " + status)
+    assert running.text("HELP")[0] == 200
+
+
 # --- X-Forwarded-Proto --------------------------------------------------------------------
 
 @pytest.mark.slow
