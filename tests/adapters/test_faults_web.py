@@ -299,11 +299,11 @@ def test_the_worker_still_speaks_http_keep_alive_pipelining_and_limits(web, tmp_
         time.sleep(0.3)
         sock.sendall(get[10:] + get)                          # its rest, and a third
         answers = b""
-        while answers.count(b"HTTP/1.1 200") < 3:
+        while answers.count(b"\r\n\r\nok\n") < 3:
             chunk = sock.recv(65536)
             assert chunk, answers
             answers += chunk
-    assert answers.count(b"ok\n") == 3
+    assert answers.count(b"HTTP/1.1 200 OK\r\n") == 3
     too_large = (f"POST /sms HTTP/1.1\r\nHost: 127.0.0.1:{running.port}\r\n"
                  "Content-Length: 70000\r\n\r\n").encode()
     chunked = (f"POST /sms HTTP/1.1\r\nHost: 127.0.0.1:{running.port}\r\n"
