@@ -566,8 +566,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers, WEB_CONCURRENCY (default: bot/gunicorn_conf.py's, "
                              "1 on SQLite, cores + 1 on PostgreSQL)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("STEADY_WEB_THREADS") or 1),
-                        help="threads per worker, STEADY_WEB_THREADS (default 1: sync workers)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("STEADY_WEB_THREADS") or 4),
+                        help="threads per worker, STEADY_WEB_THREADS (default 4, bot/gunicorn_conf.py's THREADS)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("STEADY_TEST_POSTGRES_URL") or POSTGRES_DEFAULT_URL,
                         help=f"server for --database postgresql (default {POSTGRES_DEFAULT_URL})")

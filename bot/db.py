@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import weakref
+from contextlib import suppress
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
@@ -33,10 +35,14 @@ from sqlalchemy.types import TypeDecorator
 
 SQLITE_FILENAME = "steady.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Execution option: this transaction may wait only this many ms for SQLite's write lock
+# (what is left of its bound after queueing in the process; see Store.transaction).
+SQLITE_BUSY_BUDGET_MS = "steady_sqlite_busy_budget_ms"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "steady db upgrade"
 
 log = logging.getLogger(__name__)
+_BOUNDS: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -46,12 +52,13 @@ class SchemaNotCurrent(RuntimeError):
 def normalize_url(url: str | None, instance_path: str) -> str:
     """The SQLAlchemy URL for a DATABASE_URL value.
 
-    Empty means the embedded SQLite file in the instance folder (created if missing).
+    Empty means the embedded SQLite file in the instance folder (created if missing,
+    private to the user Steady runs as: 0700).
     Heroku-style `postgres://` and plain `postgresql://` both select psycopg 3, the
     driver we ship; SQLAlchemy would otherwise pick psycopg2.
     """
     if not url:
-        os.makedirs(instance_path, exist_ok=True)
+        os.makedirs(instance_path, mode=0o700, exist_ok=True)
         return f"sqlite:///{os.path.join(instance_path, SQLITE_FILENAME)}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -118,13 +125,33 @@ def make_engine(url: str, *, connect_args: dict[str, Any] | None = None, timeout
             connect.setdefault("connect_timeout", max(1, math.ceil(timeout)))
     if connect:
         kwargs["connect_args"] = connect
+    if backend == "sqlite":
+        _create_private(parsed.database)
     engine = create_engine(url, **kwargs)
+    if timeout is not None:
+        _BOUNDS[engine] = timeout
     if backend == "sqlite":
         busy_ms = SQLITE_BUSY_TIMEOUT_MS if timeout is None else int(timeout * 1000)
         _tune_sqlite(engine, busy_ms)
     elif backend == "postgresql" and timeout is not None:
         _bound_postgres(engine, int(timeout * 1000))
     return engine
+
+
+def _create_private(database: str | None) -> None:
+    """Create a missing SQLite file as 0600 (an empty file is a new database). SQLite gives
+    its -wal and -shm files the database file's mode, so they are 0600 too; left to
+    sqlite3 they would all be 0644, readable by every user of the machine."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    # It may exist (its mode is left alone), or SQLite will say why it cannot open it.
+    with suppress(OSError):
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def wait_bound(engine: Engine) -> float | None:
+    """The `timeout` `engine` was made with (seconds), or None: unbounded."""
+    return _BOUNDS.get(engine)
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -145,7 +172,15 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        budget = connection.get_execution_options().get(SQLITE_BUSY_BUDGET_MS)
+        if budget is None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(budget)}")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
 
 
 def _bound_postgres(engine: Engine, timeout_ms: int) -> None:

@@ -3,20 +3,31 @@
 Workers come from WEB_CONCURRENCY, threads from STEADY_WEB_THREADS, the port from PORT
 (the Procfile binds it). The clock never runs inside these workers.
 
-Defaults come from bench/webhook.py on a 2-core machine: one synchronous thread per
-worker gave the best tail latency (threads in one process mostly wait on the GIL and,
-with SQLite, on the single writer). SQLite runs one worker: it has one writer at a
-time, and a second process only adds lock waits. With PostgreSQL (DATABASE_URL set)
-the default is one worker per core plus one.
+The worker is bot.gunicorn_worker's: gthread threads that only ever get a request
+already read whole, so clients that trickle bytes (or send none) hold no thread and
+cannot keep a crisis text waiting. SQLite runs one worker: it has one writer at a time,
+and a second process only adds lock waits. With PostgreSQL (DATABASE_URL set) the
+default is one worker per core plus one. Threads (default in THREADS) let one worker
+answer while another request waits on the database (a lock, up to
+STEADY_DB_TIMEOUT_SECONDS); bench/webhook.py measures the cost in tail latency.
 """
 
 import os
 
+from bot import logs
+from bot.settings import Settings, SettingsError
+
+THREADS = 4
+
 _sqlite = not (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
 workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if _sqlite else (os.cpu_count() or 1) + 1))
-threads = int(os.environ.get("STEADY_WEB_THREADS") or 1)
-worker_class = "gthread" if threads > 1 else "sync"
-timeout = 30
+threads = int(os.environ.get("STEADY_WEB_THREADS") or THREADS)
+worker_class = "bot.gunicorn_worker.BufferedWorker"
+# Twilio gives up on a webhook after 15 s. A request is bounded by the database waits
+# (STEADY_DB_TIMEOUT_SECONDS); this kills a worker whose event loop stopped beating
+# altogether. Start-up does not count: gunicorn starts the clock at a worker's first
+# heartbeat (a cold start of 3 workers, training the model, took 12.6 s and was kept).
+timeout = 10
 graceful_timeout = 20
 # Access lines carry only method, path and status: Twilio posts bodies in the form,
 # never in the URL, so nothing a person wrote reaches the log.
@@ -24,3 +35,23 @@ accesslog = None
 # The app is built once per worker (not preloaded) so no database connection is
 # shared across a fork.
 preload_app = False
+
+
+def _trust_proxy() -> bool:
+    try:
+        return Settings.from_env().trust_proxy
+    except SettingsError:
+        return False   # the app refuses to start with the same error, worded for the operator
+
+
+# gunicorn would otherwise believe X-Forwarded-Proto (and SCRIPT_NAME, PATH_INFO) from
+# 127.0.0.1 whatever STEADY_TRUST_PROXY says. Trusting, the proxy is whoever connects,
+# as for the app's ProxyFix (FORWARDED_ALLOW_IPS may narrow it to the proxy's addresses);
+# not trusting, nobody.
+forwarded_allow_ips = (os.environ.get("FORWARDED_ALLOW_IPS") or "*") if _trust_proxy() else ""
+
+
+def on_starting(server) -> None:
+    """gunicorn's own log lines, the master's and (forked from it) the workers', are
+    masked like Steady's."""
+    logs.mask_every_record()

@@ -1,7 +1,10 @@
 """Logging that keeps what these texts reveal out of the logs.
 
-Code logs masked numbers and never bodies; this filter is the second line: any run
-of digits that looks like a phone number in a log line is masked before it is written.
+Code logs masked numbers and never bodies; this mask is the second line: any run of
+digits that looks like a phone number is masked in every log record as the record is
+made, in the message and in the traceback or stack logged with it (a database error's
+text may quote a value: PostgreSQL's "Key (number)=(+1...) already exists"). twilio's library logs every request it makes at INFO, account SID in
+the URL: it is held at WARNING unless the log level is DEBUG.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import suppress
 
 from bot.phones import mask
 
@@ -19,20 +23,58 @@ PHONE_LIKE = re.compile(
 )
 
 
+# How a handler formats a traceback (logging's default), so it can be masked first.
+_TRACEBACKS = logging.Formatter()
+
+
+def mask_numbers(text: str) -> str:
+    return PHONE_LIKE.sub(lambda m: mask(m.group(0)), text)
+
+
 class MaskNumbers(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = PHONE_LIKE.sub(lambda m: mask(m.group(0)), message)
+        masked = mask_numbers(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # The formatter uses exc_text when it is set: format the traceback here, masked.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_numbers(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_numbers(record.stack_info)
         return True
 
 
+_MASK = MaskNumbers()
+
+
+def mask_every_record() -> None:
+    """From now on every log record this process makes is masked as it is made, so every
+    handler gets it masked: ours, gunicorn's own, pytest's caplog, an error tracker's.
+    (A handler's filter would only protect that handler's output.)"""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "masks_numbers", False):
+        return
+
+    def masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        with suppress(Exception):                  # a bad format string: the handler reports it
+            _MASK.filter(record)
+        return record
+
+    masked_record.masks_numbers = True
+    logging.setLogRecordFactory(masked_record)
+
+
 def configure(level: str = "INFO") -> None:
-    """Once per process: one stream handler with the masking filter."""
+    """Once per process: every record masked, one stream handler (with the mask too)."""
+    mask_every_record()
     root = logging.getLogger()
     if any(isinstance(f, MaskNumbers) for h in root.handlers for f in h.filters):
         root.setLevel(level)
+        _quiet_libraries(root.level)
         return
     handler = logging.StreamHandler()
     formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s")
@@ -41,5 +83,11 @@ def configure(level: str = "INFO") -> None:
     handler.addFilter(MaskNumbers())
     root.addHandler(handler)
     root.setLevel(level)
+    _quiet_libraries(root.level)
+
+
+def _quiet_libraries(level: int) -> None:
     # One line a minute saying a job ran is noise; our own tick line says what it did.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, level))
+    # Eleven lines per text sent, with the account SID in the URL: for debugging only.
+    logging.getLogger("twilio").setLevel(logging.NOTSET if level <= logging.DEBUG else logging.WARNING)

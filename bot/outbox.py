@@ -35,7 +35,7 @@ from time import monotonic, sleep
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, false, func, select, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 
 from bot import models, phones
 from bot.settings import Settings

@@ -14,6 +14,7 @@ import functools
 from contextlib import contextmanager
 from contextlib import nullcontext
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import models
+from bot.db import SQLITE_BUSY_BUDGET_MS
 from bot.db import UTCDateTime
 from bot.db import session_factory
+from bot.db import wait_bound
 from flows.model import State
 
 # Tables that hold a person_id, erased together with the person.
@@ -44,13 +47,19 @@ _PERSON_TABLES = (
 )
 
 
+class WriteLockTimeout(TimeoutError):
+    """SQLite's writer slot in this process stayed taken for the engine's whole wait bound."""
+
+
 class Store:
     """Opens transactions on one engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
-        self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.RLock() if self._sqlite else nullcontext()
+        self._bound = wait_bound(engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -60,11 +69,32 @@ class Store:
         SQLite has one writer at a time. Threads of one process queue on a lock here,
         in order, instead of sleeping in SQLite's busy handler (which backs off up to
         100 ms and is what made the slow tail); other processes still wait on SQLite's
-        own lock.
+        own lock. With a wait bound (STEADY_DB_TIMEOUT_SECONDS), the queue and SQLite's
+        lock share it: while another process holds the file, each text still gives up
+        within the bound instead of after every text queued before it has.
         """
-        with self._write_lock:
+        if not self._sqlite:
             with self._sessions.begin() as session:
                 yield Tx(session)
+            return
+        with self._sqlite_writer() as budget_ms, self._sessions.begin() as session:
+            if budget_ms is not None:
+                session.connection(execution_options={SQLITE_BUSY_BUDGET_MS: budget_ms})
+            yield Tx(session)
+
+    @contextmanager
+    def _sqlite_writer(self) -> Iterator[int | None]:
+        """Hold this process's writer slot; yields the ms left for SQLite's own lock
+        when queueing took some of the bound, else None."""
+        started = time.monotonic()
+        if not self._write_lock.acquire(timeout=-1 if self._bound is None else self._bound):
+            raise WriteLockTimeout(f"no turn at the SQLite database within {self._bound} s")
+        try:
+            waited = time.monotonic() - started
+            budget = None if self._bound is None or waited < 0.01 else max(1, int((self._bound - waited) * 1000))
+            yield budget
+        finally:
+            self._write_lock.release()
 
 
 class Tx:
