@@ -440,18 +440,26 @@ class Outbox:
         return self._stopping.is_set()
 
     def release_unsent(self, rows: list[Claimed]) -> int:
-        """Rows this sender claimed and never sent (it is stopping): back to `pending`, due
-        as before, the attempt not counted, so the next tick sends each of them once."""
+        """Rows this sender claimed and never requested (it is stopping; the caller knows no
+        request was made): back to `pending`, due as before, the attempt not counted and
+        `sent_at` cleared (it meant "request begun"), so the next tick sends each once."""
         ids = [row.id for row in rows]
         if not ids:
             return 0
         with self.store.transaction() as tx:
             released = tx.session.execute(
-                update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == SENDING, outbox.c.sent_at.is_(None))
-                .values(status=PENDING, attempts=outbox.c.attempts - 1, claimed_at=None)
+                update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == SENDING)
+                .values(status=PENDING, attempts=outbox.c.attempts - 1, claimed_at=None, sent_at=None)
             ).rowcount or 0
         log.info("stopping: %d claimed rows put back unsent", released)
         return released
+
+    def _send_unless_stopped(self, row: Claimed, callback: str | None) -> SendResult | None:
+        """The send, or None when stop() came first: a row let through by `_gate` may wait
+        for a sender thread, and once stopping it is put back rather than requested."""
+        if self._stopping.is_set():
+            return None
+        return self._send_one(row, callback)
 
     def close(self) -> None:
         """End the sender threads once the last send_due has returned (idle, they end at once)."""
@@ -481,12 +489,14 @@ class Outbox:
             for row in through:
                 row_callback = _row_callback(callback, row.id)   # a receipt can name its row
                 if pool is None:
-                    results.append((row, self._send_one(row, row_callback)))
+                    results.append((row, self._send_unless_stopped(row, row_callback)))
                 else:
-                    in_flight[pool.submit(self._send_one, row, row_callback)] = row
+                    in_flight[pool.submit(self._send_unless_stopped, row, row_callback)] = row
             if in_flight:
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 results = [(in_flight.pop(f), f.result()) for f in done]
+            unstarted += [row for row, result in results if result is None]
+            results = [(row, result) for row, result in results if result is not None]
         report.released += self.release_unsent(unstarted)
 
     def _sender_pool(self) -> ThreadPoolExecutor:
