@@ -137,6 +137,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:   # the client went away mid-body (killed): no request reached Twilio
+            self.close_connection = True
+            return
         status, payload = self.server.fake._handle_post(self.path, self.headers.get("Authorization"), raw)
         self._reply(status, payload)
 
