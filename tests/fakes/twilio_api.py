@@ -336,16 +336,10 @@ class FakeTwilio:
         DateSent yet matches no DateSent filter). Pages carry a PageToken like Twilio's."""
         with self._lock:
             self.lookups += 1
-        bare, _, query = path.partition("?")
-        route = _ROUTE.match(bare)
-        if route is None:
-            return 404, _error_json(404, 20404, f"The requested resource {path} was not found")
-        if (
-            authorization is None
-            or not hmac.compare_digest(authorization.encode(), self._auth.encode())
-            or route["account"] != self.account_sid
-        ):
-            return 401, _error_json(401, 20003, "Authenticate")
+        query = path.partition("?")[2]
+        refused = self._refusal(path, authorization)
+        if refused is not None:
+            return refused
         with self._lock:
             scripted = self._lookup_failures.popleft() if self._lookup_failures else None
         if scripted is not None:
@@ -444,13 +438,9 @@ class FakeTwilio:
 
     # -- request handling (called from handler threads) -------------------------------------
 
-    def _handle_post(self, path: str, authorization: str | None, raw: bytes) -> tuple[int, str]:
-        """The status and body for one POST, in the order Twilio checks things."""
-        arrived = time.monotonic()
-        with self._lock:
-            self.requests += 1
-        if self.delay > 0 and self._stopping.wait(self.delay):
-            return 503, _error_json(503, None, "Service Unavailable")
+    def _refusal(self, path: str, authorization: str | None) -> tuple[int, str] | None:
+        """404 for a path that is no Messages resource, 401 without this account's
+        credentials (Twilio checks both before anything else), or None."""
         route = _ROUTE.match(path.split("?", 1)[0])
         if route is None:
             return 404, _error_json(404, 20404, f"The requested resource {path} was not found")
@@ -460,6 +450,18 @@ class FakeTwilio:
             or route["account"] != self.account_sid
         ):
             return 401, _error_json(401, 20003, "Authenticate")
+        return None
+
+    def _handle_post(self, path: str, authorization: str | None, raw: bytes) -> tuple[int, str]:
+        """The status and body for one POST, in the order Twilio checks things."""
+        arrived = time.monotonic()
+        with self._lock:
+            self.requests += 1
+        if self.delay > 0 and self._stopping.wait(self.delay):
+            return 503, _error_json(503, None, "Service Unavailable")
+        refused = self._refusal(path, authorization)
+        if refused is not None:
+            return refused
         with self._lock:
             scripted = self._failures.popleft() if self._failures else None
         if scripted is not None:
