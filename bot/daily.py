@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import String, Text, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +27,7 @@ from bot.store import Store
 from flows import consent, daily, engine, schedule
 from flows.content import Content
 from flows.model import Outcome, State
+from flows.timeparse import parse_hhmm
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,6 @@ log = logging.getLogger(__name__)
 # written by bot.quitdates; a daily text makes way for one.
 DAILY, QUIT_DATE = consent.DAILY, consent.QUIT_DATE
 BATCH = 2000
-
-
-def parse_hhmm(hhmm: str) -> time:
-    hours, minutes = hhmm.split(":")
-    return time(int(hours), int(minutes))
 
 
 def next_daily_at(state: State, now: datetime) -> datetime:

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import and_, bindparam, update
 
-from bot.daily import DAILY, QUIT_DATE, EnqueueReport, Writer, due_batches, insert_new, parse_hhmm
+from bot.daily import DAILY, QUIT_DATE, EnqueueReport, Writer, due_batches, insert_new
 from bot.outbox import (
     ALREADY_WRITTEN,
     CANCELLED,
@@ -26,6 +26,7 @@ from bot.outbox import (
 from flows import engine, quitdays, schedule
 from flows.helpline import ensure_helpline
 from flows.model import State
+from flows.timeparse import parse_hhmm
 from flows.zones import load_zone
 
 log = logging.getLogger(__name__)

@@ -30,6 +30,8 @@ import re
 from rapidfuzz.distance import DamerauLevenshtein
 from datetime import date, timedelta
 
+from flows.message import Message
+
 MAX_AHEAD = timedelta(days=60)
 RECENT_PAST = timedelta(days=30)
 
@@ -90,8 +92,8 @@ def _day_typo(word: str) -> str:
     return close[0] if len(close) == 1 else word
 
 
-def _normal(text: str) -> str:
-    return " ".join(_day_typo(word) for word in text.lower().replace("\u2019", "'").split())
+def _normal(text: "str | Message") -> str:
+    return " ".join(_day_typo(word) for word in Message.of(text).lowered.split())
 
 
 def _count(word: str) -> int:
@@ -175,7 +177,7 @@ def _explicit(low: str, today: date) -> tuple[bool, date | None]:
     return False, None
 
 
-def parse_date(text: str, today: date) -> date | None:
+def parse_date(text: "str | Message", today: date) -> date | None:
     """The date a message names, read against the person's local `today`, or None."""
     low = _normal(text)
     if not low:

@@ -43,7 +43,7 @@ from flows.message import MAX_CHARS, Message
 from flows.model import Event, FollowUp, Outcome, State
 from flows.preferences import parse_kinds, parse_kinds_loosely
 from flows.schedule import nearest_allowed
-from flows.timeparse import format_time, is_time_request, parse_part_of_day, parse_time
+from flows.timeparse import format_time, is_time_request, parse_hhmm, parse_part_of_day, parse_time, to_hhmm
 from flows.understand import CrisisReading
 from flows.zones import parse_new_zone, zone_label
 
@@ -184,7 +184,7 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
             return _plan_turn(plan.step(state, text, ctx))
         return _keyword(leave, state, ctx, message)
 
-    score = _checkin_score(state, text)
+    score = _checkin_score(state, message)
     if score is not None:
         return Outcome(
             intents.CHECKIN, (quitdays.checkin_reply(score, ctx.content),), replace(state, flow=None), score=score,
@@ -342,7 +342,6 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
 
 def _keyword(intent: str, state: State, ctx: Context, message: Message | None = None) -> Outcome:
     message = message or Message.of("")
-    text = message.raw
     # Choosing anything else closes an open flow (the PLAN draft is dropped; the
     # saved plan stays). PLAN itself resumes it.
     if intent != intents.PLAN and plan.is_open(state, ctx.now):
@@ -356,7 +355,7 @@ def _keyword(intent: str, state: State, ctx: Context, message: Message | None = 
     if intent == intents.HELP:
         return Outcome(intents.HELP, (ctx.text("help"),), state)
     if intent == intents.DAILY_ON:
-        kinds = parse_kinds(text)
+        kinds = parse_kinds(message)
         new = replace(state, daily_enabled=True, daily_kinds=kinds or state.daily_kinds)
         events = () if state.daily_enabled else (Event("daily_on", _consent_keyword(message, "daily")),)
         reply = ctx.text("daily_on", time=_label(new.daily_time), zone=zone_label(new.timezone))
@@ -368,8 +367,8 @@ def _keyword(intent: str, state: State, ctx: Context, message: Message | None = 
     if intent == intents.DAILY_KINDS:
         return _set_kinds(message, state, ctx)
     if intent == intents.DAILY_TIME:
-        wanted = parse_time(text) if is_time_request(text) else None
-        return _set_time(wanted or parse_time(text) or parse_part_of_day(text), state, ctx)
+        wanted = parse_time(message) if is_time_request(message) else None
+        return _set_time(wanted or parse_time(message) or parse_part_of_day(message), state, ctx)
     if intent == intents.DAILY_ZONE:
         return _set_zone(message, state, ctx)
     reply = ctx.text(REPLY_FOR[intent])
@@ -396,7 +395,7 @@ def _plan_turn(result: plan.PlanTurn, intent: str = intents.PLAN) -> Outcome:
 # --- daily-text settings ----------------------------------------------------------------
 
 def _set_kinds(message: Message, state: State, ctx: Context) -> Outcome:
-    kinds = parse_kinds(message.raw) or parse_kinds_loosely(message.raw)
+    kinds = parse_kinds(message) or parse_kinds_loosely(message)
     if kinds is None:
         kinds = "both"
     if not state.daily_enabled:   # "daily encouragement please": an opt-in with a choice
@@ -406,7 +405,7 @@ def _set_kinds(message: Message, state: State, ctx: Context) -> Outcome:
 
 
 def _set_zone(message: Message, state: State, ctx: Context) -> Outcome:
-    zone = parse_new_zone(message.raw)
+    zone = parse_new_zone(message)
     if zone is None:
         return Outcome(intents.DAILY_ZONE, (ctx.text("daily_zone_unknown"),), state)
     new = replace(state, timezone=zone)
@@ -423,7 +422,7 @@ def _set_time(wanted: time | None, state: State, ctx: Context) -> Outcome:
             earliest=format_time(ctx.quiet.start), latest=format_time(ctx.quiet.end),
         )
         return Outcome(intents.DAILY_TIME, (reply,), state)
-    new = replace(state, daily_time=f"{wanted.hour:02d}:{wanted.minute:02d}")
+    new = replace(state, daily_time=to_hhmm(wanted))
     if new.daily_enabled:
         reply = ctx.text("daily_time_set", time=format_time(wanted), zone=zone_label(new.timezone))
     else:
@@ -432,8 +431,7 @@ def _set_time(wanted: time | None, state: State, ctx: Context) -> Outcome:
 
 
 def _label(hhmm: str) -> str:
-    hours, minutes = (int(part) for part in hhmm.split(":"))
-    return format_time(time(hours, minutes))
+    return format_time(parse_hhmm(hhmm))
 
 
 # --- check-ins ------------------------------------------------------------------------------
@@ -448,11 +446,11 @@ def _craving_checkin(message: Message, state: State, ctx: Context) -> Outcome | 
     return Outcome(intents.CHECKIN, (ctx.text(CHECKIN_REPLY[answer]),), replace(state, flow=None), detail=answer)
 
 
-def _checkin_score(state: State, text: str) -> int | None:
+def _checkin_score(state: State, message: Message) -> int | None:
     """A 1-5 answer, when the clock's last quit-date check-in is still waiting for one."""
     if not state.flow or state.flow.get("name") != CHECKIN_FLOW:
         return None
-    return quitdays.parse_checkin(text)
+    return quitdays.parse_checkin(message)
 
 
 # What a reply to a daily prompt may be read as, besides an answer: a request of its own.

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
-from flows.normalize import fold, normalize
+from flows.normalize import fold, lowered, normalize
 
 __all__ = ["Message", "MAX_CHARS"]
 
@@ -42,6 +42,12 @@ class Message:
     def normal(self) -> str:
         """Lower case, punctuation-free words ("Don't STOP!!" -> "dont stop")."""
         return normalize(self.raw)
+
+    @cached_property
+    def lowered(self) -> str:
+        """Lower case with its punctuation kept, for times, dates and places
+        (`flows.normalize.lowered`)."""
+        return lowered(self.raw)
 
     @cached_property
     def folded(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize", "tokens", "fold", "normalize_keep_apostrophes"]
+__all__ = ["normalize", "tokens", "fold", "normalize_keep_apostrophes", "lowered"]
 
 # Look-alikes mapped before and after NFKC: NFKC leaves curly quotes and dashes alone
 # and turns the acute accent (U+00B4, a common apostrophe on some keyboards) into a
@@ -104,6 +104,18 @@ def normalize_keep_apostrophes(text: str) -> str:
     The crisis check reads both forms, so "I OD'd" is not mistaken for "odd".
     """
     return _normalize(text, " ")
+
+
+def lowered(text: object) -> str:
+    """Lower case, look-alike quotes and dashes made plain, whitespace collapsed: and
+    nothing else, because times, dates and places need their punctuation ("8:30",
+    "2.15", "St. Louis", "12/24"). The one light form the parsers of times, dates, zones
+    and check-in scores read ("Fri’day 8–30PM" -> "fri'day 8-30pm")."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if not text.isascii():
+        text = text.translate(_LOOKALIKES)
+    return _SPACES.sub(" ", text.lower()).strip()
 
 
 def tokens(text: str) -> list[str]:

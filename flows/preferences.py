@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flows.normalize import normalize
+from flows.message import Message
 
 KINDS = ("both", "encouragement", "mindfulness")
 
@@ -17,9 +17,9 @@ _ONLY = re.compile(
 _MARKED = re.compile(r"\b(?:only|just|daily|both)\b")
 
 
-def parse_kinds(text: str) -> str | None:
+def parse_kinds(text: "str | Message") -> str | None:
     """'encouragement only' -> 'encouragement'; 'DAILY BOTH' -> 'both'; else None."""
-    normal = normalize(text)
+    normal = Message.of(text).normal
     match = _ONLY.match(normal)
     if not match or not _MARKED.search(normal):
         return None
@@ -37,11 +37,11 @@ _BOTH = re.compile(r"\b(?:both|mix|mixed|all of them|either|all kinds|everything
 _NEGATED = re.compile(r"\b(?:no|not|no more|without|stop|less|fewer|skip|dont|do not|none of the)\s+(?:the\s+)?(?:\w+\s+)?$")
 
 
-def parse_kinds_loosely(text: str) -> str | None:
+def parse_kinds_loosely(text: "str | Message") -> str | None:
     """Which daily texts a free-form request names: "just the encouraging ones",
     "no more breathing ones, just encouragement". A kind right after "no", "not",
     "no more" or "stop" is the one to drop. None when it names neither."""
-    normal = normalize(text)
+    normal = Message.of(text).normal
     wanted = {}
     for kind, pattern in (("encouragement", _ENCOURAGEMENT), ("mindfulness", _MINDFULNESS)):
         for match in pattern.finditer(normal):

@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from flows import gsm
 from flows.content import CHECKIN_DAYS, MAX_SEGMENTS, PERSONAL, PERSONAL_MAX, Content
 from flows.helpline import ensure_helpline
+from flows.message import Message
 from flows.plan import is_nobody, shorten
 
 OFFSETS = (-3, -1, 0, 1, 2, 3, 7, 14, 30)
@@ -102,9 +103,9 @@ _CHECKIN = re.compile(
 )
 
 
-def parse_checkin(text: str) -> int | None:
+def parse_checkin(text: "str | Message") -> int | None:
     """The 1-5 score a check-in answer starts with, or None."""
-    low = " ".join((text or "").lower().replace("\u2019", "'").split())
+    low = Message.of(text).lowered
     match = _CHECKIN.fullmatch(low)
     if match is None:
         return None

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from datetime import time
 
+from flows.message import Message
+
 _CUE_BEFORE = re.compile(r"(?:\btime|\bat|@|\baround|\babout|\bto)\s*[:\-]?\s*$")
 
 _TIME_RE = re.compile(
@@ -44,8 +46,9 @@ _TIME_RE = re.compile(
 _PM_PARTS = ("afternoon", "evening", "night", "tonight")
 
 
-def _normal(text: str) -> str:
-    return text.lower().replace("\u2019", "'")
+def _normal(text: "str | Message") -> str:
+    """The turn's one light form (`Message.lowered`), made here only for a bare string."""
+    return Message.of(text).lowered
 
 
 def _candidate(match: re.Match[str], text: str) -> tuple[bool, time | None]:
@@ -90,9 +93,26 @@ def _scan(low: str) -> tuple[re.Match[str] | None, time | None]:
     return None, None
 
 
-def parse_time(text: str) -> time | None:
+def parse_time(text: "str | Message") -> time | None:
     """The send time in a message, or None (no time, or an impossible one)."""
     return _scan(_normal(text))[1]
+
+
+def parse_hhmm(value: str) -> time:
+    """A stored or configured 24-hour time, "HH:MM" ("07:30", "7:30"), as a time.
+
+    The one reader of the form `State.daily_time` and the settings keep; ValueError for
+    anything else.
+    """
+    hours, sep, minutes = str(value).strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2 or len(hours) > 2:
+        raise ValueError(f"not an HH:MM time: {value!r}")
+    return time(int(hours), int(minutes))
+
+
+def to_hhmm(t: time) -> str:
+    """The stored form of a time: "07:30"."""
+    return f"{t.hour:02d}:{t.minute:02d}"
 
 
 def format_time(t: time) -> str:
@@ -115,7 +135,7 @@ _ZONE_TALK = re.compile(r"\btime\s*zone\b|\bzone\b")
 _POLITE = re.compile(r"\b(?:please|pls|plz|thanks|thank you|ok|okay|then|instead)\b")
 
 
-def is_time_request(text: str) -> bool:
+def is_time_request(text: "str | Message") -> bool:
     """The message asks to change the daily send time.
 
     True for "TIME" alone or followed by a time ("TIME 7pm"; also "TIME 25:00",
@@ -125,7 +145,7 @@ def is_time_request(text: str) -> bool:
     one yet ("can you change my time"). Time-zone messages are not time requests
     ("change my time zone"), nor is talk about a time ("I used at 8pm").
     """
-    low = _normal(text).strip()
+    low = _normal(text)
     if not low or _ZONE_TALK.search(low):
         return False
     head = re.match(r"time\b\W*", low)
@@ -157,7 +177,7 @@ _PARTS_OF_DAY = (
 )
 
 
-def parse_part_of_day(text: str) -> time | None:
+def parse_part_of_day(text: "str | Message") -> time | None:
     """A time for a named part of the day ("in the evening" -> 7:00 PM), or None."""
     low = _normal(text)
     for pattern, at in _PARTS_OF_DAY:

@@ -38,6 +38,8 @@ import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flows.message import Message
+
 EASTERN = "America/New_York"
 CENTRAL = "America/Chicago"
 MOUNTAIN = "America/Denver"
@@ -234,9 +236,9 @@ def _iana_by_lower() -> dict[str, str]:
     }
 
 
-def _tokens(text: str) -> list[str]:
+def _tokens(text: "str | Message") -> list[str]:
     # "I'm" -> "im", "D.C." -> "dc", "St. Louis" -> "st louis"
-    plain = re.sub(r"['\u2019.]", "", text.lower())
+    plain = re.sub(r"['.]", "", Message.of(text).lowered)
     return re.findall(r"[a-z0-9]+", plain)
 
 
@@ -260,15 +262,15 @@ def _matches(tokens: list[str]) -> list[tuple[int, int, int, str]]:
     return found
 
 
-def _iana_in(text: str) -> str | None:
-    for candidate in _IANA_RE.findall(text):
+def _iana_in(text: "str | Message") -> str | None:
+    for candidate in _IANA_RE.findall(Message.of(text).raw):
         name = _iana_by_lower().get(candidate.lower())
         if name is not None:
             return name
     return None
 
 
-def parse_zone(text: str) -> str | None:
+def parse_zone(text: "str | Message") -> str | None:
     """The IANA zone a message names, or None. See the module docstring for the rules."""
     iana = _iana_in(text)
     if iana is not None:
@@ -279,7 +281,7 @@ def parse_zone(text: str) -> str | None:
     return min(found, key=lambda m: (m[0], m[1]))[3]
 
 
-def is_zone_request(text: str) -> bool:
+def is_zone_request(text: "str | Message") -> bool:
     """The message asks to set or change the time zone.
 
     True for "ZONE ...", "TZ ...", anything mentioning "time zone", and for a
@@ -298,7 +300,7 @@ def is_zone_request(text: str) -> bool:
     ):
         return True
     if _iana_in(text) is not None:
-        return _only_filler(_tokens(_IANA_RE.sub(" ", text)))
+        return _only_filler(_tokens(_IANA_RE.sub(" ", Message.of(text).raw)))
     found = _matches(tokens)
     if not found:
         return False
@@ -330,7 +332,7 @@ def load_zone(zone: str) -> ZoneInfo:
 _OLD_PLACE = frozenset({"not", "from", "left", "leaving", "instead", "longer", "was", "used", "formerly", "ex"})
 
 
-def parse_new_zone(text: str) -> str | None:
+def parse_new_zone(text: "str | Message") -> str | None:
     """The zone a person says they are in NOW: "I'm in Denver now not NY" -> Denver.
 
     A place right after "not", "from", "no longer", "left", "instead of", "was in"

@@ -110,3 +110,14 @@ def test_fold_and_the_apostrophe_variant_are_idempotent(text):
 @given(st.text(alphabet=st.characters(codec="ascii", categories=["L", "N"]), min_size=1))
 def test_plain_ascii_words_only_change_case(word):
     assert normalize(word) == word.lower()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fri\u2019day  8\u201330PM", "fri'day 8-30pm"),
+    ("St. Louis, MO", "st. louis, mo"),
+    ("  TEXT me at 7:30\n", "text me at 7:30"),
+    (None, ""),
+])
+def test_lowered_keeps_punctuation_and_plains_the_look_alikes(text, expected):
+    from flows.normalize import lowered
+    assert lowered(text) == expected

@@ -4,6 +4,8 @@ from datetime import time
 
 import pytest
 
+from flows import timeparse
+from flows.message import Message
 from flows.timeparse import format_time, is_time_request, parse_time
 
 
@@ -166,3 +168,23 @@ def test_is_time_request_spots_a_request_to_change_the_send_time(text):
 )
 def test_is_time_request_ignores_other_messages(text):
     assert is_time_request(text) is False
+
+
+@pytest.mark.parametrize(("value", "expected"), [("07:30", time(7, 30)), ("7:30", time(7, 30)), (" 21:05 ", time(21, 5)), ("00:00", time(0, 0))])
+def test_the_stored_hhmm_form_reads_back(value, expected):
+    assert timeparse.parse_hhmm(value) == expected
+    assert timeparse.parse_hhmm(timeparse.to_hhmm(expected)) == expected
+
+
+@pytest.mark.parametrize("value", ["", "7", "7pm", "07:3", "24:00", "12:60", "-1:30", "07:30:00", "ab:cd", None])
+def test_anything_but_hhmm_is_refused(value):
+    with pytest.raises(ValueError):
+        timeparse.parse_hhmm(value)
+
+
+def test_a_message_and_its_raw_text_parse_alike():
+    for text in ["text me at 7:30pm please", "TIME 8", "in the evening", "change my time zone", "8\u201330 pm"]:
+        message = Message.of(text)
+        assert timeparse.parse_time(message) == timeparse.parse_time(text)
+        assert timeparse.is_time_request(message) == timeparse.is_time_request(text)
+        assert timeparse.parse_part_of_day(message) == timeparse.parse_part_of_day(text)
