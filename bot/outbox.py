@@ -49,7 +49,7 @@ from bot.transport import (
     SendResult,
     Transport,
 )
-from flows import consent, engine
+from flows import consent, engine, schedule
 from flows.schedule import QuietHours
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,7 @@ PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "faile
 # when the sender finds the row can't go now.
 OPTED_OUT = "opted_out"              # STOP (texted, or Twilio's 21610)
 UNDELIVERABLE = "undeliverable"      # Twilio says the number can't get texts
-GRACE = "grace"                      # missed by more than the grace period (downtime)
-QUIET_HOURS = "quiet_hours"          # it would land outside the person's sending hours
+GRACE, QUIET_HOURS = schedule.GRACE, schedule.QUIET_HOURS     # flows.schedule.refusal says when
 WHATSAPP_WINDOW = "whatsapp_window"  # WhatsApp: more than 24 h since the person last wrote (63016)
 MERGED = "merged"                    # a daily text on a quit-date day: that text replaces it
 ALREADY_WRITTEN = "already_written"  # the slot's row exists (a second writer, a retried tick)
@@ -510,11 +509,9 @@ class Outbox:
         undeliverable receipt or a closed WhatsApp window since it was written counts."""
         if row.refused:
             return row.refused
-        if now - row.due_at > self.settings.grace:
-            return GRACE
-        local = now.astimezone(ZoneInfo(row.zone)).time()
-        if not self.quiet.allows(local):
-            return QUIET_HOURS
+        reason = schedule.refusal(row.due_at, now, row.zone, self.settings.grace, self.quiet)
+        if reason is not None:
+            return reason
         if row.channel == "whatsapp" and (row.last_inbound_at is None or now - row.last_inbound_at > WHATSAPP_SESSION):
             return WHATSAPP_WINDOW
         return None

@@ -15,7 +15,6 @@ from bot.daily import DAILY, QUIT_DATE, EnqueueReport, Writer, due_batches, inse
 from bot.outbox import (
     ALREADY_WRITTEN,
     CANCELLED,
-    GRACE,
     MERGED,
     NO_SLOT,
     PENDING,
@@ -133,8 +132,11 @@ class QuitDates(Writer):
                     report.skip(NO_SLOT)
                     continue
                 day, planned = due_slot
-                if now - planned > self.settings.grace:
-                    report.skip(GRACE)
+                # The same rule the sender applies (flows.schedule.refusal): a row it would
+                # only cancel is not written.
+                refused = schedule.refusal(planned, now, row.timezone, self.settings.grace, self.outbox.quiet)
+                if refused is not None:
+                    report.skip(refused)
                     continue
                 offset = (day - _quit_date(row.plan)).days
                 body = ensure_helpline(quitdays.compose(offset, row.plan, self.content), self.content.helpline)

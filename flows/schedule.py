@@ -49,6 +49,25 @@ class QuietHours:
         return t >= self.start or t <= self.end
 
 
+# Why a scheduled text may not go (kept on a cancelled outbox row, counted in tick reports).
+GRACE = "grace"                      # missed by more than the grace period (downtime)
+QUIET_HOURS = "quiet_hours"          # it would land outside the person's sending hours
+
+
+def refusal(due_at: datetime, at: datetime, zone: str, grace: timedelta, quiet: QuietHours | None) -> str | None:
+    """The one rule on when a scheduled text may go out, read when a row is written and
+    again when it is sent: not more than `grace` after it was due (after downtime a burst
+    of stale texts helps no one), and not while the person's wall clock at `at` is in
+    quiet hours (a late text must not wake anyone). The reason, or None."""
+    if _utc(at, "at") - _utc(due_at, "due_at") > grace:
+        return GRACE
+    if quiet is not None:
+        wall = at.astimezone(load_zone(zone)).time().replace(tzinfo=None)
+        if not quiet.allows(wall):
+            return QUIET_HOURS
+    return None
+
+
 def _seconds(t: time) -> float:
     return t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
 
@@ -166,13 +185,7 @@ def latest_missed_slot(
     if planned > now_utc:
         return None
     latest = max(planned, _latest_slot_at_or_before(local_time, zone, now_utc))
-    if now_utc - latest > grace:
-        return None
-    if quiet is not None:
-        wall = now_utc.astimezone(load_zone(zone)).time().replace(tzinfo=None)
-        if not quiet.allows(wall):
-            return None
-    return latest
+    return None if refusal(latest, now_utc, zone, grace, quiet) else latest
 
 
 def due_kind(cursor: int, kinds: str) -> str:

@@ -166,6 +166,18 @@ def test_after_downtime_a_quit_date_slot_older_than_the_grace_period_is_skipped(
     assert [r.slot for r in rows(world, kind="quit_date")] == ["2026-12-07"]
 
 
+def test_a_quit_date_text_that_would_land_in_quiet_hours_is_not_written(world, fake):
+    """Written only to be cancelled by the sender? The writer applies the sender's rule."""
+    make_plan(world)
+    world.text(NY, "TIME 8:30pm", SIGNUP + timedelta(minutes=5))
+    report = world.tick(utc(2026, 12, 7, 2, 15))          # 21:15 EST on Dec 6: 45 min late, quiet hours
+    assert [r.slot for r in rows(world, kind="quit_date")] == []
+    assert report.enqueue.reasons == {"quiet_hours": 1}
+    assert fake.messages == []
+    world.tick(utc(2026, 12, 8, 1, 30))                    # 20:30 EST on the quit day goes as usual
+    assert [(r.slot, r.status) for r in rows(world, kind="quit_date")] == [("2026-12-07", "sent")]
+
+
 def schedule_day(instant):
     from flows.schedule import local_date_of
 

@@ -489,3 +489,17 @@ def test_the_transition_table_holds_the_us_2026_changes():
 def test_next_send_at_holds_its_rules_next_to_clock_changes(local_time, change, lead):
     zone, instant = change
     _check_next_send_at(local_time, zone, instant - lead)
+
+
+def test_one_rule_refuses_a_text_too_late_or_in_quiet_hours():
+    from flows.schedule import GRACE as LATE, QUIET_HOURS, refusal
+    quiet = QuietHours()
+    due = utc(2026, 11, 24, 14, 0)                                    # 9:00 in New York
+    assert refusal(due, due, NY, GRACE, quiet) is None
+    assert refusal(due, due + GRACE, NY, GRACE, quiet) is None        # the grace period, inclusive
+    assert refusal(due, due + GRACE + timedelta(seconds=1), NY, GRACE, quiet) == LATE
+    late_evening = utc(2026, 11, 25, 2, 30)                            # 21:30 in New York
+    assert refusal(late_evening, late_evening, NY, GRACE, quiet) == QUIET_HOURS
+    assert refusal(late_evening, late_evening, NY, GRACE, None) is None
+    with pytest.raises(ValueError):
+        refusal(datetime(2026, 11, 24, 14, 0), due, NY, GRACE, quiet)
