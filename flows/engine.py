@@ -42,7 +42,7 @@ from flows.helpline import ensure_helpline
 from flows.message import MAX_CHARS, Message
 from flows.model import Event, FollowUp, Outcome, State
 from flows.preferences import parse_kinds, parse_kinds_loosely
-from flows.schedule import nearest_allowed
+from flows.schedule import nearest_allowed, refusal
 from flows.timeparse import format_time, is_time_request, parse_hhmm, parse_part_of_day, parse_time, to_hhmm
 from flows.understand import CrisisReading
 from flows.zones import parse_new_zone, zone_label
@@ -374,6 +374,10 @@ def _keyword(intent: str, state: State, ctx: Context, message: Message | None = 
     reply = ctx.text(REPLY_FOR[intent])
     if intent == intents.CRAVING:
         due = ctx.now + ctx.craving_followup_after
+        if refusal(due, due, state.timezone, timedelta(0), ctx.quiet) is not None:
+            # It would land in quiet hours: the sender would only cancel it, so it is not
+            # scheduled, and no answer is waited for (flows.schedule.refusal, one rule).
+            return Outcome(intent, (reply,), state)
         followup = FollowUp(CRAVING_FOLLOWUP, due, ctx.text("craving_followup"))
         # The check-in asks "did the craving pass?": its answer is read as one for a while.
         waiting = {"name": CRAVING_CHECKIN_FLOW, "from": due.isoformat(),

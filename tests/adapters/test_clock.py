@@ -264,9 +264,19 @@ def test_a_check_in_that_falls_in_quiet_hours_is_not_sent(world, fake):
     world.text(NY, "CRAVING", late)
     world.tick(late + timedelta(minutes=20))
     assert fake.messages == []
-    assert [(r.status, r.delivery_status) for r in rows(world)] == [("cancelled", "quiet_hours")]
+    assert rows(world) == []                    # the sender would only cancel it: never written
     with world.store.transaction() as tx:       # it never asked, so no answer is waited for
         assert tx.find_person(NY, "sms").flow is None
+
+
+def test_a_text_whose_person_moved_into_quiet_hours_is_cancelled_at_send_time(world, fake):
+    now = utc(2026, 11, 24, 14, 0)                                     # 9:00 in New York
+    world.text(NY, "DAILY", utc(2026, 11, 23, 15, 0))
+    world.daily.enqueue_due(now)
+    world.text(NY, "im in los angeles now", now)                       # 6:00 there: quiet hours
+    world.tick(now)
+    assert fake.messages == []
+    assert [(r.kind, r.status, r.delivery_status) for r in rows(world)] == [("daily", "cancelled", "quiet_hours")]
 
 
 def test_each_send_asks_for_a_status_callback_and_the_receipt_is_recorded(world, fake, tmp_path):
@@ -394,8 +404,13 @@ def test_steady_tick_gives_the_reason_for_every_row_it_skipped_or_cancelled(worl
                                                        models.Person.channel == "sms").values(opted_out=True))
         tx.session.execute(update(models.Person).where(models.Person.number == "+12125550101")
                            .values(undeliverable=True))
-    world.text(LA, "CRAVING", now - timedelta(minutes=20))      # its check-in lands at 6 AM: quiet hours
-    world.text(CHI, "CRAVING", now - timedelta(hours=3))        # the clock was down past its check-in
+    world.text(LA, "DAILY", utc(2026, 11, 23, 5, 0))
+    world.daily.enqueue_due(now)                        # an LA row is not due: a New Yorker's is ...
+    world.text("+12125550102", "DAILY", utc(2026, 11, 23, 5, 0))
+    world.daily.enqueue_due(now)
+    world.text("+12125550102", "im in los angeles now", now)    # ... who moved to 6 AM: quiet hours
+    world.text("+13125550199", "ZONE Europe/London", now - timedelta(hours=4))
+    world.text("+13125550199", "CRAVING", now - timedelta(hours=3))   # the clock was down past its check-in
     world.text("+13125550101", "DAILY", utc(2026, 11, 23, 5, 0))   # yesterday's slot, missed by 23 h
 
     env = {"DATABASE_URL": database_url, "STEADY_INSTANCE_PATH": str(tmp_path),

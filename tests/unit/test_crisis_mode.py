@@ -127,14 +127,15 @@ def test_help_me_opens_with_911_and_988_and_asks_whats_going_on():
 
 
 def test_the_craving_check_in_answer_is_read_only_after_it_was_asked():
-    craving, early = talk(["i really want to use", "kinda"])
+    day = NOW + timedelta(hours=13)                              # 11 AM in New York: sending hours
+    craving, early = talk(["i really want to use", "kinda"], start=day)
     assert craving.state.flow["name"] == engine.CRAVING_CHECKIN_FLOW
     assert early.intent != intents.CHECKIN                       # asked 15 minutes later, not yet
-    answer = engine.turn("kinda", craving.state, ctx(NOW + timedelta(minutes=20)))
+    answer = engine.turn("kinda", craving.state, ctx(day + timedelta(minutes=20)))
     assert (answer.intent, answer.detail) == (intents.CHECKIN, "partly")
-    passed = engine.turn("yeah it passed", craving.state, ctx(NOW + timedelta(minutes=20)))
+    passed = engine.turn("yeah it passed", craving.state, ctx(day + timedelta(minutes=20)))
     assert passed.detail == "yes" and "rode it out" in passed.replies[0]
-    stale = engine.turn("yeah it passed", craving.state, ctx(NOW + timedelta(hours=8)))
+    stale = engine.turn("yeah it passed", craving.state, ctx(day + timedelta(hours=8)))
     assert stale.intent != intents.CHECKIN
 
 

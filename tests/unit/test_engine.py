@@ -172,3 +172,12 @@ def test_property_every_message_a_turn_produces_carries_the_helpline(text, opted
 def test_the_same_inputs_give_the_same_outcome():
     assert turn("I want to use so bad") == turn("I want to use so bad")
 
+
+
+def test_a_craving_check_in_that_would_land_in_quiet_hours_is_not_scheduled_or_awaited():
+    late = replace(CTX, now=datetime(2026, 11, 25, 2, 50, tzinfo=timezone.utc))   # 21:50 in New York
+    outcome = turn("CRAVING", State(timezone="America/New_York"), late)
+    assert outcome.intent == intents.CRAVING and outcome.replies
+    assert outcome.followups == () and outcome.state.flow is None
+    edge = replace(CTX, now=datetime(2026, 11, 25, 1, 45, tzinfo=timezone.utc))    # 20:45: due 21:00, allowed
+    assert [f.kind for f in turn("CRAVING", State(timezone="America/New_York"), edge).followups] == [engine.CRAVING_FOLLOWUP]

@@ -22,7 +22,10 @@ START = datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc)     # 10 PM in New York
 
 def run(script: dict) -> list[tuple[str, str, str | None, object]]:
     """[(text, expected intent, expected kind/topic, outcome)] for every text turn."""
-    state, now, out = State(), START, []
+    # A script may start at its own time: a craving check-in is only asked in sending
+    # hours (flows.schedule.refusal), so scripts that answer one start in the day.
+    start = datetime.fromisoformat(script["start"]) if "start" in script else START
+    state, now, out = State(), start, []
     for step in script["turns"]:
         if "wait_minutes" in step:
             now += timedelta(minutes=int(step["wait_minutes"]))
