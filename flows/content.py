@@ -129,7 +129,7 @@ PLAN_FLOW_IDS: dict[str, frozenset[str]] = {
     "retry_mat": frozenset(),
     "ask_texts": frozenset({"program", "time"}),
     "retry_texts": frozenset(),
-    "menu": frozenset(),
+    "menu": frozenset({"parts"}),
     "retry_menu": frozenset(),
     "menu_left": frozenset(),
     "intro": frozenset(),
@@ -172,7 +172,7 @@ PLAN_MUST_CONTAIN: dict[str, tuple[str, ...]] = {
     "retry_mat": ("YES", "NO"),
     "ask_texts": ("{program}", "YES", "NO", "Msg&data rates may apply", "STOP"),
     "retry_texts": ("YES", "NO"),
-    "menu": ("1", "6", "NEW"),
+    "menu": ("{parts}", "NEW"),
     "resume_offer": ("PLAN",),
     "my_plan_empty": ("PLAN",),
     "checkin_question": ("1", "5"),
@@ -245,6 +245,7 @@ class PlanTexts:
 
     flow: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     coping_options: tuple[str, ...] = ()
+    menu_parts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     quit_days: Mapping[int, QuitDayText] = field(default_factory=lambda: MappingProxyType({}))
 
     def text(self, id: str, **values: Any) -> str:
@@ -412,7 +413,15 @@ def _crisis_topics(data: Any) -> Mapping[str, Mapping[str, str]]:
 
 def _plan(data: Any) -> PlanTexts:
     """plan.yaml: `flow` (every id in PLAN_FLOW_IDS), `coping_options` (a list), `quit_days`."""
-    top = _table(PLAN, data, ("flow", "coping_options", "quit_days"))
+    from flows.plan import PARTS
+
+    top = _table(PLAN, data, ("flow", "coping_options", "menu_parts", "quit_days"))
+    part_ids = tuple(part.id for part in PARTS)
+    menu_parts = _table(PLAN, top["menu_parts"], part_ids, where="menu_parts", prefix="menu_parts.")
+    for id in part_ids:  # a label is sent inside the menu, so it is measured there; checked here too
+        problems = _shared_problems(_text(PLAN, f"menu_parts.{id}", menu_parts[id])) + _no_braces(menu_parts[id])
+        if problems:
+            raise ContentError(PLAN, f"menu_parts.{id}", problems[0])
     flow = _table(PLAN, top["flow"], tuple(PLAN_FLOW_IDS), where="flow", prefix="flow.")
     options = top["coping_options"]
     if not isinstance(options, list):
@@ -434,6 +443,7 @@ def _plan(data: Any) -> PlanTexts:
     return PlanTexts(
         flow=MappingProxyType({id: _text(PLAN, f"flow.{id}", flow[id]) for id in PLAN_FLOW_IDS}),
         coping_options=tuple(_text(PLAN, f"coping_options[{n}]", item) for n, item in enumerate(options, 1)),
+        menu_parts=MappingProxyType({id: _text(PLAN, f"menu_parts.{id}", menu_parts[id]) for id in part_ids}),
         quit_days=MappingProxyType(quit_days),
     )
 
@@ -668,6 +678,7 @@ def _plan_samples(plan: PlanTexts) -> dict[str, str]:
         **SAMPLES,
         "date": DATE_SAMPLE,
         "options": coping_menu(plan.coping_options),
+        "parts": "\n".join(f"{n} {label}" for n, label in enumerate(plan.menu_parts.values(), 1)),
         "quit_date": _longest([DATE_SAMPLE, not_set]),
         "mat": _longest([flow.get("show_mat_yes", ""), flow.get("show_mat_no", ""), not_set]),
         "texts": _longest([flow.get("show_texts_on", ""), flow.get("show_texts_off", "")]),
