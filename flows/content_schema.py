@@ -216,7 +216,8 @@ def markdown_table(specs: tuple[Spec, ...]) -> str:
     rows = ["| id | when it is sent | placeholders | must contain |", "|---|---|---|---|"]
     for spec in specs:
         placeholders = code(tuple(f"{{{name}}}" for name in spec.placeholders)) or "none"
-        rows.append(f"| `{spec.id}` | {spec.when} | {placeholders} | {code(spec.must_contain)} |")
+        must = code(spec.must_contain)
+        rows.append(f"| `{spec.id}` | {spec.when} | {placeholders} |{f' {must} ' if must else ' '}|")
     return "\n".join(rows)
 
 

@@ -245,20 +245,21 @@ def _menu(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
 # --- the declaration ------------------------------------------------------------------
 
 DIAGRAM = r"""
-  PLAN, no plan saved:
-    [date] --a date--> [confirm] --YES--> [triggers] --> [coping] --> [support]
-      ^  ^                | | ^                                          |
-      |  +--NO, or a past-+ | +--another date                            v
-      |     or far date     |                           END <-- [texts]* <-- [mat]
-  RESTART (NEW)             +--a date gone by midnight--> [date]
-      |
-  PLAN, a plan saved:
-    [menu] --1..6 or names--> those parts in order (NEXT), then END
-      +--NO, SKIP, nonsense twice--> LEAVE (the plan unchanged)
+  no plan saved:
+    PLAN --> [date] --a date--> [confirm] --YES--> [triggers] --> [coping] --> [support]
+               ^                   |                                              |
+               +--NO, or the date--+       END <-- [texts]* <-- [mat] <-----------+
+                  gone by midnight
+    [date]: a past or far date -> [date] again. [confirm]: another date -> [confirm] again.
+
+  a plan saved:
+    PLAN --> [menu] --1..6 or a part's name--> those parts in order (NEXT), then END
+               +--NEW--> RESTART: [date] as above, a new plan
+               +--NO, SKIP, nonsense twice--> LEAVE: the plan unchanged
 
   every step: SKIP -> NEXT; nonsense -> asked again once, then as SKIP.
-  * [texts] only when the draft holds a quit date. TIMEOUT: 24 h untouched -> dropped.
-  crisis mid-flow -> resume_offer; PLAN again -> the same step.
+  * [texts] only when the draft holds a quit date.
+  TIMEOUT: 24 h untouched -> dropped. Crisis mid-flow -> resume_offer; PLAN again -> the same step.
 """
 
 PARTS: tuple[Part, ...] = (
