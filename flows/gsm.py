@@ -7,6 +7,10 @@ phones that reassemble badly. Content is checked against these tables when it lo
 
 from __future__ import annotations
 
+import unicodedata
+
+from flows import lookalikes
+
 # The basic character set, in table order (0x1B, the escape, is left out: it is not text).
 BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅå"
@@ -89,3 +93,49 @@ def first_segment(text: str) -> str:
             return text[:index]
         used += cost
     return text
+
+
+def septets(text: str) -> int:
+    """What the whole text costs, in the units of the encoding it will be sent in."""
+    return sum(units(text))
+
+
+# Characters a phone keyboard or a word processor slips in, and what GSM-7 sends instead.
+# (flows.lookalikes), plus what only sending needs: bullets and the ellipsis.
+_LOOKALIKES = {**lookalikes.PLAIN, "\u2022": "-", "\u00b7": "-", "\u2026": "..."}
+
+
+def to_gsm(text: str) -> str:
+    """The text as GSM-7 can send it: look-alike quotes and dashes made plain, accents a
+    phone can't send dropped from their letters, emoji and other symbols left out. One
+    stray emoji would otherwise send the whole text as UCS-2, at less than half the room.
+    For a person's own words shown back to them; content is checked, never folded."""
+    out = []
+    for char in text:
+        if is_gsm7(char):
+            out.append(char)
+        elif char in _LOOKALIKES:
+            out.append(_LOOKALIKES[char])
+        elif char.isspace():
+            out.append(" ")
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if is_gsm7(c) and c.isalnum())
+            out.append(base)
+    return " ".join("".join(out).split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in GSM-7, cut to at most `limit` septets at a word boundary, with "..." when cut."""
+    plain = to_gsm(text)
+    if septets(plain) <= limit:
+        return plain
+    if limit < 4:
+        return "..."[:max(limit, 0)]
+    room = limit - 3
+    cut = plain
+    while septets(cut) > room:
+        cut = cut[:-1]
+    space = cut.rfind(" ")
+    if space >= len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-.") + "..."

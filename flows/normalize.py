@@ -10,17 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flows import lookalikes
+
 __all__ = ["normalize", "tokens", "fold", "normalize_keep_apostrophes", "lowered"]
 
 # Look-alikes mapped before and after NFKC: NFKC leaves curly quotes and dashes alone
 # and turns the acute accent (U+00B4, a common apostrophe on some keyboards) into a
 # space plus a combining mark, which would split "don´t" in two.
-_APOSTROPHES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\u02b9\u02bb\u02bc\u02bd\u02c8\uff07"
-_DQUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\uff02"
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_LOOKALIKES = str.maketrans(
-    {**{c: "'" for c in _APOSTROPHES}, **{c: '"' for c in _DQUOTES}, **{c: "-" for c in _DASHES}}
-)
+_LOOKALIKES = str.maketrans(lookalikes.PLAIN)
 
 # An apostrophe between two word characters is part of the word ("don't", "od'd").
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
@@ -69,7 +66,7 @@ def _once(text: str, apostrophe: str) -> str:
 _ASCII = str.maketrans({
     **{chr(c): " " for c in range(128) if chr(c).isspace() or unicodedata.category(chr(c))[0] in "PSZ"},
     **{chr(c): None for c in range(128) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()},
-    "'": "'", "`": "'",      # the grave accent is a look-alike apostrophe (_APOSTROPHES)
+    "'": "'", "`": "'",      # the grave accent is a look-alike apostrophe (flows.lookalikes)
 })
 
 

@@ -1,261 +1,119 @@
 """PLAN: a short quit plan, one question a text, built on the guide's "Develop a Quitting Plan".
 
-The steps are one table (`STEPS`), ConversationHandler style: each step is a pure
-function (state, text, ctx) -> Result that names where to go next. The engine runs
-crisis, STOP/HELP and top-level keywords first and calls `step` only while `is_open`.
+The whole conversation is declared in one place below (python-telegram-bot's
+ConversationHandler is the model), with its diagram beside it:
+- entry points (`begin`): an open flow resumes at its step; a timed-out one starts afresh
+  and says so; a saved plan gets the change-one-part menu; else the first part.
+- states (`STEPS`): each step asks one plan.yaml question, reads the answer with a pure
+  handler (state, flow, text, ctx) -> Answer, and its `on` names where each outcome goes:
+  another step, NEXT (the next part still queued, or END when none is left), LEAVE
+  (closed, the plan unchanged) or RESTART (a new plan from its first part).
+- fallbacks inside a step: SKIP goes where the step's `skip` says; an answer that can't be
+  read is asked again once with an example (its retry text), then taken as SKIP.
+- TIMEOUT: a flow untouched for 24 hours is dropped (the saved plan stays).
+The engine runs its global fallbacks first (crisis, STOP/HELP, the top-level menu words)
+and calls `step` only while `is_open`.
 
-    PLAN --(no saved plan)--> date --a date--> confirm --YES--> triggers --> coping
-      |                        ^  past / far:     | another date,          |
-      |                        |  asked again     | NO                     v
-      |                        +------------------+            support --> mat --> texts* --> saved
-      |
-      +--(saved plan)--> menu --1..6--> that one part (date: + confirm) --> saved
-                           |--NEW--> date ... (start over)
-                           +--SKIP / nonsense twice--> left unchanged
-
-    every step: SKIP -> the next step; nonsense -> asked again once with an example,
-                then skipped. * texts only when there is a quit date.
-    crisis mid-flow -> resume_offer; PLAN again -> the same step; 24 h untouched -> dropped.
-
-The flow (state.flow) is JSON: {"name": "plan", "step", "updated_at" (ISO UTC),
-"retries", "draft": answers so far, "mode": "new" | "edit", "queue": the steps still to
-ask, and "pending_date" while a date waits for its YES}. The saved plan (state.plan)
-holds only quit_date, triggers, coping, support, mat, texts and updated_at.
-A person's words are kept as written (control characters out, at most 160 characters)
-and shown back only to them, folded to GSM-7 and cut to fit.
+`PARTS` are the plan's parts in the order they are asked; the saved-plan menu numbers them
+in this order, with the labels in plan.yaml `menu_parts`. The flow state is a typed
+`PlanFlow` (flows.plan_state), stored as JSON; MY PLAN lives in flows.my_plan.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from flows import dates, gsm
-from flows.content import MAX_SEGMENTS, coping_menu
-from flows.helpline import ensure_helpline
+from flows import dates
+from flows.content import PlanTexts, coping_menu
 from flows.model import Event, State
-from flows.normalize import fold
-from flows.timeparse import format_time
+from flows.my_plan import show
+from flows.plan_state import (
+    EDIT,
+    FLOW,
+    NEW_PLAN,
+    PLAN_KEYS,
+    PlanFlow,
+    PlanTurn,
+    has_plan,
+    is_plan_flow,
+    parts_of,
+    say,
+    stamp,
+)
+from flows.plan_words import (
+    CONNECTORS,
+    MAX_ANSWER,
+    clean_answer,
+    has_words,
+    is_new,
+    is_no,
+    is_nobody,
+    is_skip,
+    is_yes,
+    leans,
+    words,
+)
+from flows.timeparse import format_time, parse_hhmm
 from flows.zones import load_zone
 
 if TYPE_CHECKING:  # flows.context pulls in the matcher; the flow needs only its fields
     from flows.context import Context
 
-FLOW = "plan"
+__all__ = ["FLOW", "PLAN_KEYS", "PARTS", "STEPS", "TIMEOUT", "PlanTurn", "begin", "drop_if_expired",
+           "is_open", "menu_list", "resume_offer", "show", "step", "MAX_ANSWER", "clean_answer", "is_nobody"]
+
 TIMEOUT = timedelta(hours=24)
-MAX_ANSWER = 160          # characters kept of each free-text answer
 MAX_RETRIES = 1           # a nonsense answer is asked again this many times, then skipped
 
-# The parts of a plan, in the order asked and numbered in the menu (1-6).
-PARTS = ("date", "triggers", "coping", "support", "mat", "texts")
-PLAN_KEYS = ("quit_date", "triggers", "coping", "support", "mat", "texts", "updated_at")
-
-NEXT, SKIP, BAD, LEAVE, NEW = "next", "skip", "bad", "leave", "new"
-
-
-@dataclass(frozen=True)
-class PlanTurn:
-    replies: tuple[str, ...]
-    state: State                       # with flow/plan updated
-    events: tuple[Event, ...] = ()     # plan_texts_on / plan_texts_off when texts are answered
+# Where an answer can lead, besides another step.
+NEXT = "NEXT"             # the next part still queued (a part whose need is unmet is passed); END when none
+END = "END"               # the flow closes and what was answered is saved (or "nothing saved")
+LEAVE = "LEAVE"           # the flow closes and the saved plan stays as it was
+RESTART = "RESTART"       # a new plan from the first part
+EXITS = (NEXT, END, LEAVE, RESTART)
+# What a handler may say besides an outcome of its own: the answer was SKIP, or unreadable.
+SKIP, BAD = "SKIP", "BAD"
 
 
 @dataclass(frozen=True)
-class Result:
-    """What a step decided. `go` is NEXT (answered: on to the next step), SKIP, BAD
-    (nonsense), LEAVE (menu only), NEW (menu only) or a step id to move to.
-    `say` is a line above the next question (NEXT) or the whole reply (a step id)."""
+class Answer:
+    """What a step's handler made of the text. `outcome` is a key of the step's `on` (or BAD);
+    `say` is a line above the next question, or the whole reply when the next is a step."""
 
-    go: str
-    set: Mapping[str, Any] = field(default_factory=dict)
+    outcome: str
+    keep: Mapping[str, Any] = field(default_factory=dict)     # parts put in the draft
     say: str = ""
-    pending: str | None = None
-    queue: tuple[str, ...] = ()
+    pending: date | None = None                                # a date waiting for its YES
+    queue: tuple[str, ...] = ()                                # the parts chosen at the menu
     events: tuple[Event, ...] = ()
+
+
+Handler = Callable[[State, PlanFlow, str, "Context"], Answer]
 
 
 @dataclass(frozen=True)
 class Step:
-    id: str
     question: str                     # plan.yaml flow id that asks it
     retry: str                        # asked again, with an example
-    handle: Callable[[State, str, "Context"], Result]
-    skip: str = SKIP                  # what SKIP does here
+    handle: Handler
+    on: Mapping[str, str]             # outcome -> a step id or an exit
+    skip: str = NEXT                  # where SKIP (and a second nonsense answer) goes
 
 
-# --- words --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Part:
+    """One part of a plan: asked by the step of the same id, saved under `saves`, listed in
+    the menu in PARTS order. `needs`: asked only once the draft holds that key."""
 
-_YES = frozenset({"yes", "y", "yeah", "yea", "yep", "yup", "ya", "yes please", "sure", "ok", "okay",
-                  "k", "correct", "right", "thats right", "that is right", "yes thats right",
-                  "sounds good", "perfect", "yes it is", "it is", "confirm", "si"})
-_NO = frozenset({"no", "n", "nope", "nah", "no thanks", "no thank you", "not now", "not really",
-                 "not yet", "no not now", "wrong", "thats wrong", "not right", "none"})
-_SKIP = frozenset({"skip", "skip it", "skip this", "skip that", "skip this one", "skip please", "pass",
-                   "next", "idk", "i dont know", "dont know", "dunno", "not sure", "im not sure",
-                   "i am not sure", "no idea", "rather not", "id rather not", "maybe", "later",
-                   "ask me later", "n a"})
-_NEW = frozenset({"new", "new plan", "a new plan", "start over", "restart", "start again", "from scratch"})
-_NOBODY = frozenset({"no", "none", "no one", "noone", "nobody", "no body", "nothing", "n a",
-                     "idk", "i dont know", "dunno", "not sure", "nobody really", "no one really",
-                     "nope", "nah"})
-_PART_WORDS = {
-    "date": "date", "quit date": "date", "the date": "date", "my date": "date", "new date": "date",
-    "triggers": "triggers", "trigger": "triggers", "my triggers": "triggers",
-    "coping": "coping", "cope": "coping",
-    "support": "support", "people": "support", "supporters": "support",
-    "medication": "mat", "meds": "mat", "mat": "mat",
-    "texts": "texts", "quit date texts": "texts", "the texts": "texts",
-}
+    id: str
+    saves: str
+    words: tuple[str, ...] = ()       # menu answers that choose it, besides its number
+    needs: str = ""
 
 
-def _words(text: str) -> str:
-    return fold(text)
-
-
-def is_skip(text: str) -> bool:
-    return _words(text) in _SKIP
-
-
-def is_yes(text: str) -> bool:
-    return _words(text) in _YES
-
-
-def is_no(text: str) -> bool:
-    return _words(text) in _NO
-
-
-_YES_FIRST = frozenset({"yes", "yeah", "yea", "yep", "yup", "sure", "absolutely", "definitely", "ok", "okay"})
-_NO_FIRST = frozenset({"no", "nope", "nah"})
-
-
-def leans(text: str) -> str | None:
-    """"yes" or "no" for an answer that opens with one ("yes please!", "no thanks man"),
-    else None. Exact words first, so "not really" is a no."""
-    if is_yes(text):
-        return "yes"
-    if is_no(text):
-        return "no"
-    first = (_words(text).split() or [""])[0]
-    return "yes" if first in _YES_FIRST else "no" if first in _NO_FIRST else None
-
-
-def is_nobody(text: str) -> bool:
-    """An answer that names nothing ("no one", "none", "idk"): kept, but never quoted back
-    in a sentence as if it were a name or a trigger."""
-    return _words(text) in _NOBODY
-
-
-# --- the person's words ---------------------------------------------------------------
-
-_CONTROL = ("Cc", "Cf", "Cs", "Co", "Cn")
-
-
-def clean_answer(text: str) -> str:
-    """A free-text answer as stored: as written, minus control and invisible characters,
-    whitespace runs as one space, at most MAX_ANSWER characters."""
-    kept = []
-    for char in text:
-        if char.isspace():
-            kept.append(" ")
-        elif unicodedata.category(char) not in _CONTROL:
-            kept.append(char)
-    return " ".join("".join(kept).split())[:MAX_ANSWER].strip()
-
-
-def _has_words(text: str) -> bool:
-    return sum(char.isalnum() for char in text) >= 2 and not is_yes(text)
-
-
-_LOOKALIKES = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u2022": "-", "\u00b7": "-", "\u2026": "...",
-}
-
-
-def to_gsm(text: str) -> str:
-    """The text as GSM-7 can send it: look-alike quotes and dashes made plain, accents a
-    phone can't send dropped from their letters, emoji and other symbols left out. One
-    stray emoji would otherwise send the whole text as UCS-2, at less than half the room."""
-    out = []
-    for char in text:
-        if gsm.is_gsm7(char):
-            out.append(char)
-        elif char in _LOOKALIKES:
-            out.append(_LOOKALIKES[char])
-        elif char.isspace():
-            out.append(" ")
-        else:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if gsm.is_gsm7(c) and c.isalnum())
-            out.append(base)
-    return " ".join("".join(out).split())
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` in GSM-7, cut to at most `limit` septets at a word boundary, with "..." when cut."""
-    plain = to_gsm(text)
-    if _units(plain) <= limit:
-        return plain
-    if limit < 4:
-        return "..."[:max(limit, 0)]
-    room = limit - 3
-    cut = plain
-    while _units(cut) > room:
-        cut = cut[:-1]
-    space = cut.rfind(" ")
-    if space >= len(cut) // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-.") + "..."
-
-
-def _units(text: str) -> int:
-    return sum(gsm.units(text))
-
-
-# --- state helpers --------------------------------------------------------------------
-
-def _stamp(now: datetime) -> str:
-    return now.astimezone(timezone.utc).isoformat()
-
-
-def _parse_stamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment
-
-
-def _plan_flow(state: State) -> Mapping[str, Any] | None:
-    flow = state.flow
-    if isinstance(flow, Mapping) and flow.get("name") == FLOW:
-        return flow
-    return None
-
-
-def is_open(state: State, now: datetime) -> bool:
-    """A plan flow is open, at a known step, and was touched less than TIMEOUT ago."""
-    flow = _plan_flow(state)
-    if flow is None or flow.get("step") not in STEPS:
-        return False
-    updated = _parse_stamp(flow.get("updated_at"))
-    return updated is not None and now - updated < TIMEOUT
-
-
-def drop_if_expired(state: State, now: datetime) -> State:
-    """A plan flow older than TIMEOUT (or unreadable) is dropped: draft answers go, the saved
-    plan stays. Any other flow is left alone."""
-    if _plan_flow(state) is not None and not is_open(state, now):
-        return replace(state, flow=None)
-    return state
-
+# --- the words the steps read -----------------------------------------------------------
 
 def _today(state: State, ctx: Context) -> date:
     """The person's local date: the service's 'today' means nothing at 1 AM in Honolulu."""
@@ -268,126 +126,70 @@ def _today(state: State, ctx: Context) -> date:
 
 def _time_label(state: State) -> str:
     try:
-        return format_time(time.fromisoformat(state.daily_time))
+        return format_time(parse_hhmm(state.daily_time))
     except (TypeError, ValueError):
         return "your daily time"
 
 
-def _iso_date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _parts_of(plan: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The answered parts of a saved plan (no updated_at, no unknown keys)."""
-    if not isinstance(plan, Mapping):
-        return {}
-    return {key: plan[key] for key in PLAN_KEYS if key != "updated_at" and key in plan}
-
-
-def _has_plan(state: State) -> bool:
-    parts = _parts_of(state.plan)
-    return any(key != "texts" for key in parts) or bool(parts.get("texts"))
-
-
-# --- texts ----------------------------------------------------------------------------
-
-def _say(ctx: Context, id: str, **values: str) -> str:
-    return ctx.content.plan.text(id, program=ctx.program, support=ctx.support, **values)
-
-
-def _join(*texts: str) -> str:
-    return "\n".join(text for text in texts if text)
-
-
-def _prompt(step_id: str, flow: Mapping[str, Any], state: State, ctx: Context, retry: bool = False) -> str:
-    """The question (or its retry) for a step, filled from the flow and the state."""
-    step = STEPS[step_id]
-    pending = _iso_date(flow.get("pending_date"))
-    values = {
-        "date": dates.describe(pending) if pending else "",
-        "options": coping_menu(ctx.content.plan.coping_options),
-        "time": _time_label(state),
-    }
-    return _say(ctx, step.retry if retry else step.question, **values)
-
-
-def _new_flow(ctx: Context, step: str, mode: str, queue: tuple[str, ...], draft: Mapping[str, Any]) -> dict:
-    return {"name": FLOW, "step": step, "updated_at": _stamp(ctx.now), "retries": 0,
-            "draft": dict(draft), "mode": mode, "queue": list(queue)}
-
-
-# --- the steps ------------------------------------------------------------------------
-
-def _date(state: State, text: str, ctx: Context) -> Result:
+def _date(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
     today = _today(state, ctx)
     found = dates.parse_date(text, today)
     if found is None:
-        return Result(BAD)
+        return Answer(BAD)
     problem = dates.check_range(found, today)
     if problem is not None:
-        reply = _say(ctx, "date_past" if problem == "past" else "date_far", date=dates.describe(found))
-        return Result("date", say=reply)
-    return Result("confirm", say=_say(ctx, "confirm_date", date=dates.describe(found)),
-                  pending=found.isoformat())
+        return Answer("past or far", say=say(ctx, "date_past" if problem == "past" else "date_far",
+                                             date=dates.describe(found)))
+    return Answer("a date", say=say(ctx, "confirm_date", date=dates.describe(found)), pending=found)
 
 
-def _confirm(state: State, text: str, ctx: Context) -> Result:
-    pending = _iso_date((state.flow or {}).get("pending_date"))
+def _confirm(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
+    pending = flow.pending_date
     if pending is None:
-        return Result("date", say=_say(ctx, "ask_date"))
+        return Answer("no date", say=say(ctx, "ask_date"))
     # "no, the 14th" is another date: a date in the answer wins over a leading yes or no.
     answer = "yes" if is_yes(text) else None
     if answer is None and dates.parse_date(text, _today(state, ctx)) is not None:
-        return _date(state, text, ctx)
+        return _date(state, flow, text, ctx)
     answer = answer or leans(text)
     if answer == "yes":
-        problem = dates.check_range(pending, _today(state, ctx))
-        if problem is not None:  # confirmed after midnight: the day has gone
-            return Result("date", say=_say(ctx, "date_past", date=dates.describe(pending)))
-        return Result(NEXT, set={"quit_date": pending.isoformat()},
-                      say=_say(ctx, "date_saved", date=dates.describe(pending)))
+        if dates.check_range(pending, _today(state, ctx)) is not None:  # confirmed after midnight
+            return Answer("gone", say=say(ctx, "date_past", date=dates.describe(pending)))
+        return Answer("yes", keep={"quit_date": pending.isoformat()},
+                      say=say(ctx, "date_saved", date=dates.describe(pending)))
     if answer == "no":
-        return Result("date", say=_say(ctx, "ask_date"))
-    return Result(BAD)
+        return Answer("no", say=say(ctx, "ask_date"))
+    return Answer(BAD)
 
 
-def _free_text(key: str) -> Callable[[State, str, "Context"], Result]:
-    def handle(state: State, text: str, ctx: Context) -> Result:
+def _free_text(key: str) -> Handler:
+    def handle(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
         answer = clean_answer(text)
-        if not _has_words(answer):
-            return Result(BAD)
-        lead = _say(ctx, "no_support") if key == "support" and is_nobody(answer) else ""
-        return Result(NEXT, set={key: answer}, say=lead)
+        if not has_words(answer):
+            return Answer(BAD)
+        lead = say(ctx, "no_support") if key == "support" and is_nobody(answer) else ""
+        return Answer("answered", keep={key: answer}, say=lead)
     handle.__name__ = f"_{key}"
     return handle
 
 
-_CONNECTORS = frozenset({"and", "or", "plus", "both", "also", "then", "n", "number", "numbers", "options",
-                         "option", "all", "of", "the"})
-
-
-def _coping(state: State, text: str, ctx: Context) -> Result:
+def _coping(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
     """Numbers from the list ("1 and 3", "13", "all of them") become the choices' words;
     anything else is kept in the person's own words."""
     options = ctx.content.plan.coping_options
-    words = _words(text).split()
-    if words and all(w.isdigit() or w in _CONNECTORS or w in ("them", "above") for w in words):
+    tokens = words(text).split()
+    if tokens and all(w.isdigit() or w in CONNECTORS or w in ("them", "above") for w in tokens):
         picks: list[int] = []
-        for digit in "".join(w for w in words if w.isdigit()):
+        for digit in "".join(w for w in tokens if w.isdigit()):
             if not 1 <= int(digit) <= len(options):
-                return Result(BAD)
+                return Answer(BAD)
             if int(digit) not in picks:
                 picks.append(int(digit))
-        if not picks and "all" in words:
+        if not picks and "all" in tokens:
             picks = list(range(1, len(options) + 1))
         if picks:
-            return Result(NEXT, set={"coping": _join_choices([options[n - 1] for n in picks])})
-    return _free_text("coping")(state, text, ctx)
+            return Answer("answered", keep={"coping": _join_choices([options[n - 1] for n in picks])})
+    return _free_text("coping")(state, flow, text, ctx)
 
 
 def _join_choices(choices: list[str]) -> str:
@@ -400,190 +202,238 @@ def _join_choices(choices: list[str]) -> str:
     return joined
 
 
-def _mat(state: State, text: str, ctx: Context) -> Result:
+def _mat(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
     answer = leans(text)
-    return Result(NEXT, set={"mat": answer}) if answer else Result(BAD)
+    return Answer("answered", keep={"mat": answer}) if answer else Answer(BAD)
 
 
-def _texts(state: State, text: str, ctx: Context) -> Result:
+def _texts(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
     answer = leans(text)
     if answer == "yes":
-        return Result(NEXT, set={"texts": True}, events=(Event("plan_texts_on", "YES"),))
+        return Answer("answered", keep={"texts": True}, events=(Event("plan_texts_on", "YES"),))
     if answer == "no":
-        return Result(NEXT, set={"texts": False}, events=(Event("plan_texts_off", "NO"),))
-    return Result(BAD)
+        return Answer("answered", keep={"texts": False}, events=(Event("plan_texts_off", "NO"),))
+    return Answer(BAD)
 
 
-def _menu(state: State, text: str, ctx: Context) -> Result:
-    words = _words(text)
-    if words in _NEW:
-        return Result(NEW)
+def _menu(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
+    """A part by number ("2", "1 and 3") or by name ("triggers"), NEW, or NO."""
+    said = words(text)
+    if is_new(text):
+        return Answer("new")
     if is_no(text):
-        return Result(LEAVE)
-    chosen = [_PART_WORDS[words]] if words in _PART_WORDS else []
-    tokens = words.split()
-    if not chosen and tokens and all(t.isdigit() or t in _CONNECTORS for t in tokens):
+        return Answer("no")
+    chosen = [part.id for part in PARTS if said in part.words]
+    tokens = said.split()
+    if not chosen and tokens and all(t.isdigit() or t in CONNECTORS for t in tokens):
         for digit in "".join(t for t in tokens if t.isdigit()):
             if not 1 <= int(digit) <= len(PARTS):
-                return Result(BAD)
-            chosen.append(PARTS[int(digit) - 1])
+                return Answer(BAD)
+            chosen.append(PARTS[int(digit) - 1].id)
     if not chosen:
-        return Result(BAD)
-    queue = tuple(part for part in PARTS if part in chosen)   # asked in the usual order
-    if "texts" in queue and "date" not in queue and not _parts_of(state.plan).get("quit_date"):
-        return Result(NEXT, say=_say(ctx, "texts_need_date"), queue=("date",) + queue)
-    return Result(NEXT, queue=queue)
+        return Answer(BAD)
+    queue = tuple(part.id for part in PARTS if part.id in chosen)   # asked in the usual order
+    saved = parts_of(state.plan)
+    for part in PARTS:
+        if part.id in queue and part.needs and not saved.get(part.needs):
+            giver = next(p.id for p in PARTS if p.saves == part.needs)
+            if giver not in queue:
+                return Answer("chosen", say=say(ctx, "texts_need_date"), queue=(giver,) + queue)
+    return Answer("chosen", queue=queue)
 
 
-STEPS: Mapping[str, Step] = {step.id: step for step in (
-    Step("menu", "menu", "retry_menu", _menu, skip=LEAVE),
-    Step("date", "ask_date", "retry_date", _date),
-    Step("confirm", "confirm_date", "retry_confirm", _confirm),
-    Step("triggers", "ask_triggers", "retry_triggers", _free_text("triggers")),
-    Step("coping", "ask_coping", "retry_coping", _coping),
-    Step("support", "ask_support", "retry_support", _free_text("support")),
-    Step("mat", "ask_mat", "retry_mat", _mat),
-    Step("texts", "ask_texts", "retry_texts", _texts),
-)}
+# --- the declaration ------------------------------------------------------------------
+
+DIAGRAM = r"""
+  no plan saved:
+    PLAN --> [date] --a date--> [confirm] --YES--> [triggers] --> [coping] --> [support]
+               ^                   |                                              |
+               +--NO, or the date--+       END <-- [texts]* <-- [mat] <-----------+
+                  gone by midnight
+    [date]: a past or far date -> [date] again. [confirm]: another date -> [confirm] again.
+
+  a plan saved:
+    PLAN --> [menu] --1..6 or a part's name--> those parts in order (NEXT), then END
+               +--NEW--> RESTART: [date] as above, a new plan
+               +--NO, SKIP, nonsense twice--> LEAVE: the plan unchanged
+
+  every step: SKIP -> NEXT; nonsense -> asked again once, then as SKIP.
+  * [texts] only when the draft holds a quit date.
+  TIMEOUT: 24 h untouched -> dropped. Crisis mid-flow -> resume_offer; PLAN again -> the same step.
+"""
+
+PARTS: tuple[Part, ...] = (
+    Part("date", "quit_date", ("date", "quit date", "the date", "my date", "new date")),
+    Part("triggers", "triggers", ("triggers", "trigger", "my triggers")),
+    Part("coping", "coping", ("coping", "cope")),
+    Part("support", "support", ("support", "people", "supporters")),
+    Part("mat", "mat", ("medication", "meds", "mat")),
+    Part("texts", "texts", ("texts", "quit date texts", "the texts"), needs="quit_date"),
+)
+
+STEPS: Mapping[str, Step] = {
+    "menu": Step("menu", "retry_menu", _menu, {"chosen": NEXT, "new": RESTART, "no": LEAVE}, skip=LEAVE),
+    "date": Step("ask_date", "retry_date", _date, {"a date": "confirm", "past or far": "date"}),
+    "confirm": Step("confirm_date", "retry_confirm", _confirm,
+                    {"yes": NEXT, "a date": "confirm", "past or far": "date", "no": "date", "gone": "date",
+                     "no date": "date"}),
+    "triggers": Step("ask_triggers", "retry_triggers", _free_text("triggers"), {"answered": NEXT}),
+    "coping": Step("ask_coping", "retry_coping", _coping, {"answered": NEXT}),
+    "support": Step("ask_support", "retry_support", _free_text("support"), {"answered": NEXT}),
+    "mat": Step("ask_mat", "retry_mat", _mat, {"answered": NEXT}),
+    "texts": Step("ask_texts", "retry_texts", _texts, {"answered": NEXT}),
+}
 
 
-# --- moving through the table ---------------------------------------------------------
+def menu_list(texts: PlanTexts) -> str:
+    """The menu's numbered parts, in PARTS order: "1 Quit date" a line each."""
+    labels = texts.menu_parts
+    return "\n".join(f"{n} {labels[part.id]}" for n, part in enumerate(PARTS, 1))
 
-def _advance(state: State, flow: Mapping[str, Any], draft: Mapping[str, Any], ctx: Context,
-             lead: str = "", events: tuple[Event, ...] = ()) -> PlanTurn:
-    """On to the next step in the queue (texts only with a quit date), or finish."""
-    queue = list(flow.get("queue") or ())
+
+# --- running the declaration ------------------------------------------------------------
+
+def _read(state: State, now: datetime) -> PlanFlow | None:
+    """The open plan flow: readable, at a known step, touched less than TIMEOUT ago."""
+    flow = PlanFlow.read(state.flow, STEPS)
+    return flow if flow is not None and now - flow.updated_at < TIMEOUT else None
+
+
+def _with(state: State, flow: PlanFlow) -> State:
+    return replace(state, flow=flow.to_json())
+
+
+def _join(*texts: str) -> str:
+    return "\n".join(text for text in texts if text)
+
+
+def _prompt(step_id: str, flow: PlanFlow, state: State, ctx: Context, retry: bool = False) -> str:
+    """The question (or its retry) for a step, filled from the flow and the state."""
+    current = STEPS[step_id]
+    values = {
+        "date": dates.describe(flow.pending_date) if flow.pending_date else "",
+        "options": coping_menu(ctx.content.plan.coping_options),
+        "time": _time_label(state),
+        "parts": menu_list(ctx.content.plan),
+    }
+    return say(ctx, current.retry if retry else current.question, **values)
+
+
+def is_open(state: State, now: datetime) -> bool:
+    """A plan flow is open, at a known step, and was touched less than TIMEOUT ago."""
+    return _read(state, now) is not None
+
+
+def drop_if_expired(state: State, now: datetime) -> State:
+    """A plan flow older than TIMEOUT (or unreadable) is dropped: draft answers go, the saved
+    plan stays. Any other flow is left alone."""
+    if is_plan_flow(state.flow) and not is_open(state, now):
+        return replace(state, flow=None)
+    return state
+
+
+def begin(state: State, ctx: Context) -> PlanTurn:
+    """PLAN, the entry points in order: resume an open flow at its step; else the
+    change-one-part menu when a plan is saved; else the first question. A flow left too long
+    starts afresh, and says so."""
+    flow = _read(state, ctx.now)
+    if flow is not None:
+        touched = replace(flow, updated_at=ctx.now, retries=0)
+        reply = _join(say(ctx, "resume"), _prompt(flow.step, touched, state, ctx))
+        return PlanTurn((reply,), _with(state, touched))
+    if is_plan_flow(state.flow):
+        return _start(replace(state, flow=None), ctx, say(ctx, "expired"))
+    return _start(state, ctx)
+
+
+def _start(state: State, ctx: Context, lead: str = "") -> PlanTurn:
+    if has_plan(state):
+        flow = PlanFlow(step="menu", updated_at=ctx.now, mode=EDIT, draft=parts_of(state.plan))
+        return PlanTurn((_join(lead, _prompt("menu", flow, state, ctx)),), _with(state, flow))
+    return _start_new(state, ctx, lead or say(ctx, "intro"))
+
+
+def _start_new(state: State, ctx: Context, lead: str) -> PlanTurn:
+    first, *rest = PARTS
+    flow = PlanFlow(step=first.id, updated_at=ctx.now, mode=NEW_PLAN, queue=tuple(p.id for p in rest))
+    return PlanTurn((_join(lead, _prompt(first.id, flow, state, ctx)),), _with(state, flow))
+
+
+def step(state: State, text: str, ctx: Context) -> PlanTurn:
+    """The person's answer to the open step: its handler's outcome, looked up in `on`."""
+    flow = _read(state, ctx.now)
+    if flow is None:
+        return begin(state, ctx)
+    current = STEPS[flow.step]
+    text = text or ""
+    answer = Answer(SKIP) if is_skip(text) else current.handle(state, flow, text, ctx)
+    if answer.outcome == BAD:
+        if flow.retries < MAX_RETRIES:
+            again = replace(flow, updated_at=ctx.now, retries=flow.retries + 1)
+            return PlanTurn((_prompt(flow.step, again, state, ctx, retry=True),), _with(state, again))
+        answer = Answer(SKIP)
+    if answer.outcome == SKIP:
+        target = current.skip
+        answer = replace(answer, say=say(ctx, "skipped") if target == NEXT else "")
+    else:
+        target = current.on[answer.outcome]
+    return _go(target, state, flow, answer, ctx)
+
+
+def _go(target: str, state: State, flow: PlanFlow, answer: Answer, ctx: Context) -> PlanTurn:
+    if target == LEAVE:
+        return PlanTurn((say(ctx, "menu_left"),), replace(state, flow=None))
+    if target == RESTART:
+        return _start_new(state, ctx, say(ctx, "intro"))
+    draft = {**flow.draft, **answer.keep}
+    if target == NEXT:
+        moved = replace(flow, queue=answer.queue or flow.queue, draft=draft)
+        return _next(state, moved, ctx, answer.say, answer.events)
+    # Another step of this flow: the date again, or its confirmation.
+    moved = PlanFlow(step=target, updated_at=ctx.now, mode=flow.mode, queue=flow.queue, draft=draft,
+                     pending_date=answer.pending)
+    reply = answer.say or _prompt(target, moved, state, ctx)
+    return PlanTurn((reply,), _with(state, moved), answer.events)
+
+
+def _next(state: State, flow: PlanFlow, ctx: Context, lead: str, events: tuple[Event, ...]) -> PlanTurn:
+    """NEXT: the next part in the queue whose need is met, or END."""
+    needs = {part.id: part.needs for part in PARTS}
+    queue = list(flow.queue)
     while queue:
         nxt = queue.pop(0)
-        if nxt == "texts" and not draft.get("quit_date"):
+        if needs.get(nxt) and not flow.draft.get(needs[nxt]):
             continue
-        new = _new_flow(ctx, nxt, flow.get("mode", "new"), tuple(queue), draft)
-        reply = _join(lead, _prompt(nxt, new, state, ctx))
-        return PlanTurn((reply,), replace(state, flow=new), events)
-    return _finish(state, flow, draft, ctx, lead, events)
+        new = PlanFlow(step=nxt, updated_at=ctx.now, mode=flow.mode, queue=tuple(queue), draft=flow.draft)
+        return PlanTurn((_join(lead, _prompt(nxt, new, state, ctx)),), _with(state, new), events)
+    return _end(state, flow, ctx, lead, events)
 
 
-def _finish(state: State, flow: Mapping[str, Any], draft: Mapping[str, Any], ctx: Context,
-            lead: str, events: tuple[Event, ...]) -> PlanTurn:
-    old = _parts_of(state.plan)
-    parts = {key: draft[key] for key in PLAN_KEYS if key != "updated_at" and key in draft}
+def _end(state: State, flow: PlanFlow, ctx: Context, lead: str, events: tuple[Event, ...]) -> PlanTurn:
+    """END: save the draft (a new plan needs one answered part; an edit that changed nothing
+    leaves the plan as it was) and say what happens next."""
+    old = parts_of(state.plan)
+    parts = parts_of(flow.draft)
     parts["texts"] = bool(parts.get("texts")) and bool(parts.get("quit_date"))
-    edit = flow.get("mode") == "edit"
+    edit = flow.mode == EDIT
     if not edit and not any(key != "texts" for key in parts):
-        return PlanTurn((_join(lead, _say(ctx, "nothing_saved")),), replace(state, flow=None), events)
+        return PlanTurn((_join(lead, say(ctx, "nothing_saved")),), replace(state, flow=None), events)
     if edit and parts == {**old, "texts": bool(old.get("texts"))}:
-        return PlanTurn((_join(lead, _say(ctx, "menu_left")),), replace(state, flow=None), events)
+        return PlanTurn((_join(lead, say(ctx, "menu_left")),), replace(state, flow=None), events)
     was_on = bool(old.get("texts"))
     if not events and was_on != parts["texts"]:
         events = (Event("plan_texts_on" if parts["texts"] else "plan_texts_off", "PLAN"),)
-    plan = {**parts, "updated_at": _stamp(ctx.now)}
+    plan = {**parts, "updated_at": stamp(ctx.now)}
     if edit:
         ending = "done_texts" if parts["texts"] and not was_on else "part_saved"
     else:
         ending = "done_texts" if parts["texts"] else "done"
-    reply = _join(lead, _say(ctx, ending, time=_time_label(state)))
+    reply = _join(lead, say(ctx, ending, time=_time_label(state)))
     return PlanTurn((reply,), replace(state, flow=None, plan=plan), events)
-
-
-def _start(state: State, ctx: Context, lead: str = "") -> PlanTurn:
-    if _has_plan(state):
-        flow = _new_flow(ctx, "menu", "edit", (), _parts_of(state.plan))
-        return PlanTurn((_join(lead, _prompt("menu", flow, state, ctx)),), replace(state, flow=flow))
-    return _start_new(state, ctx, lead or _say(ctx, "intro"))
-
-
-def _start_new(state: State, ctx: Context, lead: str) -> PlanTurn:
-    flow = _new_flow(ctx, "date", "new", PARTS[1:], {})
-    return PlanTurn((_join(lead, _prompt("date", flow, state, ctx)),), replace(state, flow=flow))
-
-
-def begin(state: State, ctx: Context) -> PlanTurn:
-    """PLAN: resume an open flow at its step; else the change-one-part menu when a plan is
-    saved; else the first question. A flow left too long starts afresh, and says so."""
-    flow = _plan_flow(state)
-    if flow is not None and is_open(state, ctx.now):
-        touched = {**flow, "updated_at": _stamp(ctx.now), "retries": 0}
-        reply = _join(_say(ctx, "resume"), _prompt(flow["step"], touched, state, ctx))
-        return PlanTurn((reply,), replace(state, flow=touched))
-    if flow is not None:
-        return _start(replace(state, flow=None), ctx, _say(ctx, "expired"))
-    return _start(state, ctx)
-
-
-def step(state: State, text: str, ctx: Context) -> PlanTurn:
-    """The person's answer to the open step."""
-    if not is_open(state, ctx.now):
-        return begin(state, ctx)
-    flow = state.flow or {}
-    current = STEPS[flow["step"]]
-    draft = dict(flow.get("draft") or {})
-    text = text or ""
-    result = Result(current.skip) if is_skip(text) else current.handle(state, text, ctx)
-
-    if result.go == BAD:
-        if int(flow.get("retries") or 0) < MAX_RETRIES:
-            again = {**flow, "updated_at": _stamp(ctx.now), "retries": int(flow.get("retries") or 0) + 1}
-            return PlanTurn((_prompt(current.id, again, state, ctx, retry=True),), replace(state, flow=again))
-        result = Result(current.skip)
-    if result.go == LEAVE:
-        return PlanTurn((_say(ctx, "menu_left"),), replace(state, flow=None))
-    if result.go == NEW:
-        return _start_new(state, ctx, _say(ctx, "intro"))
-    if result.go == SKIP:
-        return _advance(state, flow, draft, ctx, _say(ctx, "skipped"))
-    if result.go == NEXT:
-        draft.update(result.set)
-        if result.queue:
-            flow = {**flow, "queue": list(result.queue)}
-        return _advance(state, flow, draft, ctx, result.say, result.events)
-    # Another step of this flow: the date again, or its confirmation.
-    moved = _new_flow(ctx, result.go, flow.get("mode", "new"), tuple(flow.get("queue") or ()), draft)
-    if result.pending:
-        moved["pending_date"] = result.pending
-    reply = result.say or _prompt(result.go, moved, state, ctx)
-    return PlanTurn((reply,), replace(state, flow=moved), result.events)
 
 
 def resume_offer(state: State, ctx: Context) -> str | None:
     """After a crisis reply mid-flow: how to come back (None when no flow is open)."""
     if not is_open(state, ctx.now):
         return None
-    return _say(ctx, "resume_offer")
-
-
-# --- MY PLAN --------------------------------------------------------------------------
-
-def show(state: State, ctx: Context) -> PlanTurn:
-    """MY PLAN: the saved plan in at most MAX_SEGMENTS with the footer, the person's own
-    words cut evenly (the shortest kept whole) when they would not fit."""
-    if not _has_plan(state):
-        return PlanTurn((_say(ctx, "my_plan_empty"),), state)
-    parts = _parts_of(state.plan)
-    not_set = _say(ctx, "show_not_set")
-    quit_date = _iso_date(parts.get("quit_date"))
-    mat = {"yes": "show_mat_yes", "no": "show_mat_no"}.get(parts.get("mat"))
-    fixed = {
-        "quit_date": dates.describe(quit_date) if quit_date else not_set,
-        "mat": _say(ctx, mat) if mat else not_set,
-        "texts": _say(ctx, "show_texts_on" if parts.get("texts") else "show_texts_off"),
-    }
-    own = {"triggers": parts.get("triggers"), "coping": parts.get("coping"), "people": parts.get("support")}
-
-    def render(limit: int) -> str:
-        words = {name: (shorten(value, limit) or "...") if isinstance(value, str) and value.strip()
-                 else not_set for name, value in own.items()}
-        return _say(ctx, "show", **fixed, **words)
-
-    def fits(limit: int) -> bool:
-        return gsm.segments(ensure_helpline(render(limit), ctx.content.helpline)) <= MAX_SEGMENTS
-
-    low, high = 0, MAX_ANSWER * 2  # extension characters cost 2 septets each
-    if fits(high):
-        return PlanTurn((render(high),), state)
-    while high - low > 1:  # invariant: fits(low), not fits(high)
-        middle = (low + high) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle
-    return PlanTurn((render(low),), state)
+    return say(ctx, "resume_offer")

@@ -25,10 +25,11 @@ from datetime import date, timedelta
 from typing import Any, Mapping
 
 from flows import gsm
+from flows.gsm import shorten
 from flows.content import CHECKIN_DAYS, MAX_SEGMENTS, PERSONAL, PERSONAL_MAX, Content
 from flows.helpline import ensure_helpline
 from flows.message import Message
-from flows.plan import is_nobody, shorten
+from flows.plan_words import is_nobody
 
 OFFSETS = (-3, -1, 0, 1, 2, 3, 7, 14, 30)
 CHECKIN_OFFSETS = CHECKIN_DAYS            # (1, 3, 7, 14, 30)

@@ -99,3 +99,33 @@ def test_segments_hold_every_septet(text):
     single, per_part = gsm.LIMITS[gsm.GSM7]
     capacity = single if gsm.segments(text) <= 1 else gsm.segments(text) * per_part
     assert sum(gsm.units(text)) <= capacity
+
+
+# --- a person's own words, made sendable ----------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("my sister\u2019s place", "my sister's place"),
+        ("Jos\u00e9 \u2014 my sponsor", "Jos\u00e9 - my sponsor"),      # \u00e9 is GSM-7: kept
+        ("caf\u00ea\u2026", "cafe..."),                                 # \u00ea is not: the letter stays
+        ("ok \U0001F4AA\U0001F4AA  go", "ok go"),
+        ("tab\there", "tab here"),
+    ],
+)
+def test_to_gsm_keeps_the_words_and_drops_what_gsm7_cannot_send(text, expected):
+    assert gsm.to_gsm(text) == expected
+    assert gsm.is_gsm7(gsm.to_gsm(text))
+
+
+def test_shorten_cuts_at_a_word_and_marks_the_cut():
+    assert gsm.shorten("being alone at night", 60) == "being alone at night"
+    assert gsm.shorten("being alone at night after work", 20) == "being alone at..."
+    assert gsm.shorten("anything", 2) == ".."
+
+
+@given(st.text(max_size=300), st.integers(min_value=0, max_value=200))
+def test_shorten_never_exceeds_its_limit_and_is_always_gsm7(text, limit):
+    short = gsm.shorten(text, limit)
+    assert gsm.septets(short) <= limit
+    assert gsm.is_gsm7(short)

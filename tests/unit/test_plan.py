@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from flows.content import MAX_SEGMENTS, Content
 from flows.dates import describe
 from flows.helpline import HELPLINE_NUMBER, ensure_helpline
 from flows.model import Event, State
+from flows.plan_state import PlanFlow
 
 CONTENT = content.load()
 NOW = datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)   # Monday Nov 30, noon in New York
@@ -451,7 +453,11 @@ def test_an_answer_after_the_timeout_does_not_land_in_the_old_flow():
 
 def test_plan_with_a_saved_plan_offers_to_change_one_part():
     turn = plan.begin(State(plan=SAVED), CTX)
-    assert turn.replies == (say("menu"),)
+    assert turn.replies == (say("menu", parts=plan.menu_list(CONTENT.plan)),)
+    assert turn.replies[0] == (  # the parts numbered in the order PLAN asks them
+        "You have a plan saved. To change one part, reply its number:\n"
+        "1 Quit date\n2 Triggers\n3 Coping\n4 Support\n5 Medication (MAT)\n6 Quit-date texts\n"
+        "Or reply NEW to start over. Text MY PLAN to see it.")
     assert turn.state.flow["step"] == "menu"
     assert turn.state.plan == SAVED
 
@@ -601,11 +607,109 @@ def test_every_step_asks_a_question_the_content_has():
         assert step.question in CONTENT.plan.flow and step.retry in CONTENT.plan.flow
 
 
-def test_the_module_draws_its_steps():
-    doc = plan.__doc__ or ""
-    for step_id in plan.STEPS:
-        assert step_id in doc
-    assert doc.isascii()
+def test_the_diagram_beside_the_declaration_names_every_step_and_exit():
+    drawn = set(re.findall(r"\[(\w+)\]", plan.DIAGRAM))
+    assert drawn == set(plan.STEPS)
+    for exit in (*plan.EXITS, "TIMEOUT", "SKIP"):
+        assert re.search(rf"\b{exit}\b", plan.DIAGRAM), exit
+    assert plan.DIAGRAM.isascii() and (plan.__doc__ or "").isascii()
+
+
+def test_every_transition_leads_to_a_step_or_an_exit_and_every_step_is_reached():
+    targets = {plan.STEPS["menu"].skip} | {plan.NEXT, plan.RESTART}
+    for step in plan.STEPS.values():
+        assert set(step.on.values()) <= set(plan.STEPS) | set(plan.EXITS), step
+        assert step.skip in set(plan.STEPS) | set(plan.EXITS)
+        targets |= set(step.on.values())
+    reached = {t for t in targets if t in plan.STEPS} | {part.id for part in plan.PARTS} | {"menu"}
+    assert reached == set(plan.STEPS)
+
+
+def test_every_part_is_asked_by_a_step_and_saved_under_a_plan_key():
+    for part in plan.PARTS:
+        assert part.id in plan.STEPS
+        assert part.saves in plan.PLAN_KEYS
+        assert not part.needs or part.needs in {p.saves for p in plan.PARTS}
+    words = [w for part in plan.PARTS for w in part.words]
+    assert len(words) == len(set(words)), "a menu word may choose one part only"
+
+
+def test_the_numbers_in_the_texts_follow_the_order_of_the_parts():
+    """The menu is built from PARTS; the numbers written in the questions, the retry, the
+    intro and MY PLAN must agree with it."""
+    flow = CONTENT.plan.flow
+    count = len(plan.PARTS)
+    for n, part in enumerate(plan.PARTS, 1):
+        assert flow[plan.STEPS[part.id].question].startswith(f"{n}. "), part.id
+    assert f"1 to {count}" in flow["retry_menu"]
+    assert f"{count} short questions" in flow["intro"] and f"{count} short questions" in flow["my_plan_empty"]
+    shown = [re.match(r"(\d) .*\{(\w+)\}", line) for line in flow["show"].splitlines()]
+    placeholders = {"quit_date": "date", "people": "support"}
+    order = [placeholders.get(m.group(2), m.group(2)) for m in shown if m]
+    assert order == [part.id for part in plan.PARTS]
+    assert [int(m.group(1)) for m in shown if m] == list(range(1, count + 1))
+
+
+def test_the_menu_numbers_choose_the_parts_in_declared_order():
+    for n, part in enumerate(plan.PARTS, 1):
+        turn = plan.step(plan.begin(State(plan=SAVED), CTX).state, str(n), CTX)
+        assert turn.state.flow["step"] == part.id
+        assert plan.menu_list(CONTENT.plan).splitlines()[n - 1].startswith(f"{n} ")
+
+
+# --- the stored flow ---------------------------------------------------------------------------
+
+# Flows exactly as the version before the declaration stored them (a person mid-PLAN on deploy).
+OLD_FLOWS = {
+    "at the read-back": {"name": "plan", "step": "confirm", "updated_at": "2026-11-30T16:00:00+00:00",
+                         "retries": 0, "draft": {}, "mode": "new",
+                         "queue": ["triggers", "coping", "support", "mat", "texts"],
+                         "pending_date": "2026-12-07"},
+    "at support, retried once": {"name": "plan", "step": "support", "updated_at": "2026-11-30T16:00:00+00:00",
+                                 "retries": 1, "draft": {"quit_date": "2026-12-07", "triggers": "payday",
+                                                         "coping": "a walk"},
+                                 "mode": "new", "queue": ["mat", "texts"]},
+    "editing from the menu": {"name": "plan", "step": "menu", "updated_at": "2026-11-30T16:00:00+00:00",
+                              "retries": 0, "draft": {k: v for k, v in SAVED.items() if k != "updated_at"},
+                              "mode": "edit", "queue": []},
+}
+
+
+@pytest.mark.parametrize("name", list(OLD_FLOWS))
+def test_a_flow_stored_before_the_declaration_reads_back_unchanged(name):
+    stored = OLD_FLOWS[name]
+    flow = PlanFlow.read(stored, plan.STEPS)
+    assert flow is not None and flow.step == stored["step"]
+    assert flow.to_json() == stored
+
+
+def test_a_person_mid_plan_on_deploy_carries_on_where_they_were():
+    state = State(flow=OLD_FLOWS["at the read-back"])
+    assert plan.is_open(state, NOW)
+    turn = plan.step(state, "yes", CTX)
+    assert turn.replies == (say("date_saved", date="Monday, December 7") + "\n" + ask("ask_triggers"),)
+    state = State(flow=OLD_FLOWS["at support, retried once"])
+    turn = plan.step(state, "?!", CTX)          # the retry was used: skipped, on to MAT
+    assert turn.state.flow["step"] == "mat" and turn.state.flow["queue"] == ["texts"]
+    assert turn.state.flow["retries"] == 0
+    edit = plan.step(State(plan=SAVED, flow=OLD_FLOWS["editing from the menu"]), "2", CTX)
+    assert edit.state.flow["step"] == "triggers" and edit.state.flow["mode"] == "edit"
+
+
+def test_a_flow_written_by_the_declaration_reads_back_as_the_same_flow():
+    _, turns = walk(FULL[:1] + ["2 weeks"])
+    for turn in turns:
+        flow = PlanFlow.read(turn.state.flow, plan.STEPS)
+        assert flow is not None and PlanFlow.read(flow.to_json(), plan.STEPS) == flow
+
+
+@pytest.mark.parametrize("bad", [{"queue": ["dance", "mat"]}, {"retries": "x"}, {"draft": "x"}, {"mode": "x"},
+                                 {"pending_date": "soon"}])
+def test_odd_fields_in_a_stored_flow_fall_back_to_safe_values(bad):
+    flow = PlanFlow.read({**OLD_FLOWS["at support, retried once"], **bad}, plan.STEPS)
+    assert flow is not None
+    assert set(flow.queue) <= set(plan.STEPS) and isinstance(flow.retries, int)
+    assert flow.mode in ("new", "edit") and flow.pending_date is None
 
 
 def test_the_saved_plan_keys_are_exactly_the_contract():

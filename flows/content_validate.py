@@ -1,0 +1,343 @@
+"""Checking content against flows.content_schema: the structure of each file, and the rules
+every text must keep. Generic: one function reads any mapping of exact keys (`table`), one
+checks any template against its `Spec` (`template_problems`); the specs say what differs.
+
+Errors name the file, the key and the problem (ContentError).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from flows import gsm
+from flows import intents
+from flows.content_schema import (
+    CRISIS_NUMBERS,
+    CRISIS_TEXT_KEYS,
+    DAILY,
+    FILES,
+    FOOTER_MAX_CHARACTERS,
+    KEYWORDS,
+    MAX_COPING_OPTIONS,
+    MESSAGES,
+    MESSAGE_SPECS,
+    MIN_COPING_OPTIONS,
+    MIN_DAILY,
+    PERSONAL,
+    PLAN,
+    PLAN_SPECS,
+    QUIT_DAY_KEYS,
+    QUIT_KEYWORD,
+    SAFETY,
+    STIGMA,
+    Spec,
+)
+from flows.content_types import Content, ContentError, CrisisTexts, IntentWords, PlanTexts, QuitDayText
+from flows.helpline import HELPLINE_NUMBER
+
+MESSAGE_SPEC = MappingProxyType({spec.id: spec for spec in MESSAGE_SPECS})
+PLAN_SPEC = MappingProxyType({spec.id: spec for spec in PLAN_SPECS})
+
+# What to type instead of the characters a word processor slips in.
+_INSTEAD = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
+    "\u2026": "...", "\u00a0": "a plain space", "\u202f": "a plain space", "\u2009": "a plain space",
+    "\t": "a plain space", "\u2022": "-", "\u00b7": "-",
+}
+
+
+
+# --- the structure of the files -------------------------------------------------------
+
+def table(file: str, data: Any, keys: tuple[str, ...], where: str = "(top level)",
+           prefix: str = "", optional: tuple[str, ...] = ()) -> Mapping[str, Any]:
+    """A mapping holding exactly `keys` (plus any of `optional`): an unknown key is as wrong
+    as a missing one. `prefix` names the enclosing key in errors ("quit_days.day_1.")."""
+    if not isinstance(data, Mapping):
+        empty = "empty; " if data in (None, "") else ""
+        raise ContentError(file, where, f"{empty}expected keys: {', '.join(keys + optional)}")
+    for key in data:
+        if key not in keys and key not in optional:
+            raise ContentError(file, f"{prefix}{key}", f"unknown key; expected one of: {', '.join(keys + optional)}")
+    for key in keys:
+        if key not in data:
+            raise ContentError(file, f"{prefix}{key}", "missing")
+    return data
+
+
+
+def crisis_kinds(data: Any) -> Mapping[str, CrisisTexts]:
+    from flows.corpus import CRISIS_KINDS
+
+    kinds = table(SAFETY, data, CRISIS_KINDS, where="crisis_kinds", prefix="crisis_kinds.")
+    out = {}
+    for kind in CRISIS_KINDS:
+        texts = table(SAFETY, kinds[kind], CRISIS_TEXT_KEYS, where=f"crisis_kinds.{kind}",
+                       prefix=f"crisis_kinds.{kind}.")
+        out[kind] = CrisisTexts(**{key: as_text(SAFETY, f"crisis_kinds.{kind}.{key}", texts[key])
+                                   for key in CRISIS_TEXT_KEYS})
+    return MappingProxyType(out)
+
+
+def crisis_topics(data: Any) -> Mapping[str, Mapping[str, str]]:
+    from flows.corpus import CRISIS_KINDS, CRISIS_TOPICS
+
+    topics = table(SAFETY, data, CRISIS_TOPICS, where="crisis_topics", prefix="crisis_topics.")
+    out = {}
+    for topic in CRISIS_TOPICS:
+        value = topics[topic]
+        if isinstance(value, Mapping):
+            per = table(SAFETY, value, ("default",), where=f"crisis_topics.{topic}",
+                         prefix=f"crisis_topics.{topic}.", optional=CRISIS_KINDS)
+            out[topic] = MappingProxyType({k: as_text(SAFETY, f"crisis_topics.{topic}.{k}", v) for k, v in per.items()})
+        else:
+            out[topic] = MappingProxyType({"default": as_text(SAFETY, f"crisis_topics.{topic}", value)})
+    return MappingProxyType(out)
+
+
+def plan_texts(data: Any) -> PlanTexts:
+    """plan.yaml: `flow` (every id in PLAN_SPECS), `coping_options` (a list), `quit_days`."""
+    from flows.plan import PARTS
+
+    top = table(PLAN, data, ("flow", "coping_options", "menu_parts", "quit_days"))
+    part_ids = tuple(part.id for part in PARTS)
+    menu_parts = table(PLAN, top["menu_parts"], part_ids, where="menu_parts", prefix="menu_parts.")
+    for id in part_ids:  # a label is sent inside the menu, so it is measured there; checked here too
+        problems = shared_problems(as_text(PLAN, f"menu_parts.{id}", menu_parts[id])) + no_braces(menu_parts[id])
+        if problems:
+            raise ContentError(PLAN, f"menu_parts.{id}", problems[0])
+    flow = table(PLAN, top["flow"], tuple(PLAN_SPEC), where="flow", prefix="flow.")
+    options = top["coping_options"]
+    if not isinstance(options, list):
+        raise ContentError(PLAN, "coping_options", "must be a list of texts (each line starting with - )")
+    if not MIN_COPING_OPTIONS <= len(options) <= MAX_COPING_OPTIONS:
+        raise ContentError(PLAN, "coping_options", f"has {len(options)} choices; people reply with one "
+                                                   f"digit, so keep {MIN_COPING_OPTIONS} to {MAX_COPING_OPTIONS}")
+    keys = tuple(QUIT_DAY_KEYS.values())
+    days = table(PLAN, top["quit_days"], keys, where="quit_days", prefix="quit_days.")
+    quit_days = {}
+    for offset, key in QUIT_DAY_KEYS.items():
+        day = table(PLAN, days[key], ("plain",), where=f"quit_days.{key}", prefix=f"quit_days.{key}.",
+                     optional=("personal",))
+        personal = day.get("personal")
+        quit_days[offset] = QuitDayText(
+            plain=as_text(PLAN, f"quit_days.{key}.plain", day["plain"]),
+            personal="" if personal in (None, "") else as_text(PLAN, f"quit_days.{key}.personal", personal),
+        )
+    return PlanTexts(
+        flow=MappingProxyType({id: as_text(PLAN, f"flow.{id}", flow[id]) for id in PLAN_SPEC}),
+        coping_options=tuple(as_text(PLAN, f"coping_options[{n}]", item) for n, item in enumerate(options, 1)),
+        menu_parts=MappingProxyType({id: as_text(PLAN, f"menu_parts.{id}", menu_parts[id]) for id in part_ids}),
+        quit_days=MappingProxyType(quit_days),
+    )
+
+
+def as_text(file: str, key: str, value: Any) -> str:
+    """A text, without the stray blank lines a YAML block scalar leaves at its ends."""
+    if isinstance(value, Mapping):  # `- Note: breathe` reads as a mapping in YAML
+        raise ContentError(file, key, "must be text; put a text holding ': ' in double quotes")
+    if not isinstance(value, str):
+        raise ContentError(file, key, "must be text")
+    return value.strip()
+
+
+def daily_list(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ContentError(DAILY, key, "must be a list of texts (each line starting with - )")
+    texts = tuple(as_text(DAILY, f"{key}[{n}]", item) for n, item in enumerate(value, 1))
+    if len(texts) < MIN_DAILY:
+        raise ContentError(DAILY, key, f"has {len(texts)} texts; needs at least {MIN_DAILY}, "
+                                       "so a month of daily texts has no repeats")
+    return texts
+
+
+def keywords(data: Any) -> dict[str, IntentWords]:
+    """keywords.yaml: intent -> {keywords: [...], phrases: [...]}; a keyword belongs to one intent."""
+    if not isinstance(data, Mapping):
+        raise ContentError(KEYWORDS, "(top level)", f"expected intents: {', '.join(intents.MATCHABLE)}")
+    owner: dict[str, str] = {}
+    words: dict[str, IntentWords] = {}
+    for intent, entry in data.items():
+        if intent not in intents.MATCHABLE:
+            raise ContentError(KEYWORDS, str(intent),
+                               f"unknown intent; expected one of: {', '.join(intents.MATCHABLE)}")
+        if entry in (None, ""):
+            entry = {}
+        if not isinstance(entry, Mapping):
+            raise ContentError(KEYWORDS, intent, "expected keywords: and phrases: lists")
+        for sub in entry:
+            if sub not in ("keywords", "phrases"):
+                raise ContentError(KEYWORDS, f"{intent}.{sub}", "unknown key; expected keywords or phrases")
+        lists = {sub: _word_list(f"{intent}.{sub}", entry.get(sub)) for sub in ("keywords", "phrases")}
+        for n, keyword in enumerate(lists["keywords"], 1):
+            folded = fold(keyword)
+            if owner.get(folded, intent) != intent:
+                raise ContentError(KEYWORDS, f"{intent}.keywords[{n}]",
+                                   f"'{keyword}' is already a keyword of {owner[folded]}")
+            owner[folded] = intent
+        words[intent] = IntentWords(keywords=lists["keywords"], phrases=lists["phrases"])
+    return words
+
+
+def _word_list(key: str, value: Any) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    if not isinstance(value, list):
+        raise ContentError(KEYWORDS, key, "must be a list")
+    words = []
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, str) or not item.strip():
+            raise ContentError(KEYWORDS, f"{key}[{n}]", "must be a word or phrase, not empty")
+        words.append(item.strip())
+    return tuple(words)
+
+
+def fold(text: str) -> str:
+    """Compare texts the way a reader would: case and spacing do not make them different."""
+    return " ".join(text.casefold().split())
+
+
+
+# --- the rules every text keeps -------------------------------------------------------
+
+def shared_problems(text: str) -> list[str]:
+    problems = []
+    if not text.strip():
+        problems.append("empty: every text needs words")
+    bad = gsm.first_non_gsm(text)
+    if bad is not None:
+        index, char = bad
+        name = f"{unicodedata.name(char, 'unnamed')}, U+{ord(char):04X}"
+        instead = _INSTEAD.get(char)
+        hint = f"; type {instead} instead" if instead else "; remove it (emoji and symbols cannot be sent as GSM-7)"
+        problems.append(f"character {index + 1}{_where(text, index)} is \"{char}\" ({name}), "
+                        f"which is not GSM-7{hint}")
+    for match in STIGMA.finditer(text):
+        problems.append(f"stigmatising word '{match.group(0)}': use person-first words "
+                        "(person who uses drugs, in recovery, not using)")
+    if QUIT_KEYWORD.search(text):
+        problems.append("QUIT in capitals reads as a keyword, and carriers treat QUIT as opt-out; "
+                        "write 'stop using' or 'quit' in lower case")
+    return problems
+
+
+def _where(text: str, index: int) -> str:
+    """Help find a character in a long text: its line and column, and the words around it."""
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    near = text[max(0, index - 12):index + 12].replace("\n", " ")
+    at = f"line {line}, column {column}, " if "\n" in text else ""
+    return f" ({at}near \"{near}\")"
+
+
+def footer_problems(footer: str) -> list[str]:
+    problems = []
+    if HELPLINE_NUMBER not in footer:
+        problems.append(f"must contain {HELPLINE_NUMBER}: it is added to every text that lacks it")
+    if len(footer) > FOOTER_MAX_CHARACTERS:
+        problems.append(f"{len(footer)} characters; the footer goes on nearly every text, "
+                        f"so keep it to {FOOTER_MAX_CHARACTERS}")
+    return problems + no_braces(footer)
+
+
+def crisis_problems(crisis: str) -> list[str]:
+    problems = [f"must contain {number}" for number in CRISIS_NUMBERS
+                if not re.search(rf"(?<![\d-]){re.escape(number)}(?![\d-])", crisis)]
+    return problems + no_braces(crisis)
+
+
+def first_segment_problems(text: str) -> list[str]:
+    """911 and 988 must be readable before a phone shows "more": in the first segment."""
+    first = gsm.first_segment(text)
+    return [f"{number} must be in the first segment (the first {len(first)} characters)"
+            for number in ("911", "988") if not re.search(rf"(?<!\d){number}(?!\d)", first)]
+
+
+def template_problems(spec: Spec | None, template: str, samples: Mapping[str, str]) -> tuple[list[str], str]:
+    """Any template against its spec (None: an id no flow sends): placeholder and
+    required-word problems, and the text filled with the longest samples."""
+    if spec is None:
+        return ["unknown message id: no flow sends it"], template
+    allowed = frozenset(spec.placeholders)
+    problems = []
+    try:
+        fields = [(name, conv, form) for _, name, form, conv in string.Formatter().parse(template)
+                  if name is not None]
+    except ValueError:
+        return ["a { or } without its partner: placeholders look like {program}"], template
+    for name, conv, form in fields:
+        if name not in allowed:
+            may = ", ".join(f"{{{a}}}" for a in sorted(allowed)) or "no placeholders"
+            problems.append(f"placeholder {{{name}}} is not allowed here; this message may use {may}")
+        elif conv or form:
+            problems.append(f"write the placeholder plainly, as {{{name}}}")
+    filled = template if problems else template.format(**samples)
+    problems += [f"must contain {words}" for words in spec.must_contain if words not in template]
+    return problems, filled
+
+
+def no_braces(text: str) -> list[str]:
+    if "{" in text or "}" in text:
+        return ["{ and } are sent as they are here: placeholders work only in messages.yaml"]
+    return []
+
+
+
+def safe_fill(template: str, samples: Mapping[str, str]) -> str:
+    try:
+        return template.format(**samples)
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+        return template
+
+
+def personal_problems(template: str, samples: Mapping[str, str]) -> tuple[list[str], str]:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        return ["a { or } without its partner: placeholders look like {coping}"], template
+    allowed = ", ".join(f"{{{name}}}" for name in sorted(PERSONAL))
+    problems = [f"placeholder {{{name}}} is not allowed here; a personal text may use {allowed}"
+                for name in sorted(names - PERSONAL)]
+    problems += [f"write the placeholder plainly, as {{{name}}}"
+                 for _, name, spec, conv in string.Formatter().parse(template)
+                 if name in PERSONAL and (spec or conv)]
+    if not names & PERSONAL:
+        problems.append(f"a personal text uses at least one of {allowed}; otherwise leave it out")
+    if problems:
+        return problems, template
+    return problems, safe_fill(template, samples)
+
+
+
+# --- the files, read whole ------------------------------------------------------------
+
+def read(raw: Mapping[str, Any]) -> Content:
+    """Parsed content files ({"safety.yaml": {...}, ...}) checked for structure into a Content.
+    The texts' own rules run after, in flows.content_measure (flows.content.build runs both)."""
+    for name in raw:
+        if name not in FILES:
+            raise ContentError(name, "(file)", f"not a content file; expected {', '.join(FILES)}")
+    for name in FILES:
+        if name not in raw:
+            raise ContentError(name, "(file)", "missing")
+    safety = table(SAFETY, raw[SAFETY], ("helpline", "crisis", "crisis_kinds", "crisis_topics"))
+    messages = table(MESSAGES, raw[MESSAGES], ("messages",))["messages"]
+    messages = table(MESSAGES, messages, tuple(MESSAGE_SPEC), where="messages")
+    daily = table(DAILY, raw[DAILY], ("encouragement", "mindfulness"))
+    return Content(
+        helpline=as_text(SAFETY, "helpline", safety["helpline"]),
+        crisis=as_text(SAFETY, "crisis", safety["crisis"]),
+        messages=MappingProxyType({id: as_text(MESSAGES, id, messages[id]) for id in MESSAGE_SPEC}),
+        keywords=MappingProxyType(keywords(raw[KEYWORDS])),
+        encouragement=daily_list("encouragement", daily["encouragement"]),
+        mindfulness=daily_list("mindfulness", daily["mindfulness"]),
+        plan=plan_texts(raw[PLAN]),
+        crisis_kinds=crisis_kinds(safety["crisis_kinds"]),
+        crisis_topics=crisis_topics(safety["crisis_topics"]),
+    )
