@@ -122,7 +122,8 @@ def _positive(value: int | timedelta) -> str | None:
 
 
 def _optional(check: Check) -> Check:
-    return lambda value: None if value is None else check(value)
+    """None (and "", as the environment would give it) means the setting is not used."""
+    return lambda value: None if value is None or value == "" else check(value)
 
 
 def _sms_words(limit: int) -> Check:

@@ -274,6 +274,13 @@ def test_a_commands_fallback_gives_way_to_the_variable():
     assert Settings.from_env({"STEADY_LOG_LEVEL": "info"}, fallbacks={"log_level": "WARNING"}).log_level == "INFO"
 
 
+def test_an_optional_setting_given_empty_is_unused_not_refused():
+    settings = Settings(database_url="", public_base_url="", web_concurrency=None)
+    assert not settings.on_postgres and not settings.public_base_url
+    with pytest.raises(SettingsError, match="WEB_CONCURRENCY must be at least 1"):
+        Settings(web_concurrency=0)
+
+
 @pytest.mark.parametrize(("url", "postgres"), [
     ("postgres://u@db/steady", True),
     ("postgresql://u@db/steady", True),
