@@ -4,7 +4,6 @@ Steady's adapters together for the web, the CLI and the clock alike."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
