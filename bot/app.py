@@ -4,7 +4,6 @@ Steady's adapters together for the web, the CLI and the clock alike."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,7 +60,7 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     """
     from bot.understanding import models_for
 
-    url = db.normalize_url(settings.database_url, settings.instance_path)
+    url = db.normalize_url(settings.database_url, settings.instance_dir)
     if migrate:
         db.upgrade(url)
     engine = db.make_engine(url, timeout=settings.db_timeout)
@@ -69,8 +68,7 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
         _check_schema(engine)
     loaded = content_package.load()
     matcher = Matcher(loaded.keywords)
-    cache = settings.model_cache or os.path.join(settings.instance_path, "models")
-    understanding = Understanding(models_for(loaded.examples, cache), matcher)
+    understanding = Understanding(models_for(loaded.examples, settings.model_cache_dir), matcher)
     store = Store(engine)
     transport = transport or build_transport(
         account_sid=settings.twilio_account_sid,
@@ -107,7 +105,7 @@ def create_app(settings: Settings | None = None, *, transport: Transport | None 
     """Build the web app. Reads the environment only when no settings are given."""
     settings = settings or Settings.from_env()
     logs.configure(settings.log_level)
-    app = Flask("bot", instance_path=os.path.abspath(settings.instance_path))
+    app = Flask("bot", instance_path=settings.instance_dir)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)

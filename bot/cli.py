@@ -5,7 +5,6 @@ opt-out-text."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
@@ -15,12 +14,13 @@ from bot.settings import Settings, SettingsError
 DEFAULT_CHAT_NUMBER = "+15555550100"
 
 
-def _settings(**overrides) -> Settings:
+def _settings(**fallbacks) -> Settings:
+    """The environment's settings, every problem in one refusal; `fallbacks` are this
+    command's own defaults for variables left unset (by Settings field name)."""
     try:
-        settings = Settings.from_env()
+        return Settings.from_env(fallbacks=fallbacks)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    return settings.with_(**overrides) if overrides else settings
 
 
 def _steady(settings: Settings):
@@ -57,7 +57,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None, help="Defaults to $PORT, then 5000.")
+@click.option("--port", type=int, default=None, help=f"Defaults to $PORT, then {Settings.port}.")
 @click.option("--clock/--no-clock", "with_clock", default=True, show_default=True,
               help="Also tick the clock in this process (development only; production runs `steady clock`).")
 def run(host: str, port: int | None, with_clock: bool) -> None:
@@ -72,7 +72,7 @@ def run(host: str, port: int | None, with_clock: bool) -> None:
     settings = settings.with_(**overrides)
     transport = None if settings.twilio_sending_configured else ConsoleTransport()
     app = create_app(settings, transport=transport, migrate=True)
-    port = port or int(os.environ.get("PORT") or 5000)
+    port = port or settings.port
     if with_clock:
         import threading
 
@@ -97,13 +97,11 @@ def chat(sender: str, as_json: bool) -> None:
     from bot.conversation import Inbound
     from bot.timeutil import utcnow
 
-    settings = _settings()
+    settings = _settings(log_level="WARNING")   # unless STEADY_LOG_LEVEL says: keep the conversation readable
     try:
         phones.parse_address(sender, settings.default_region)
     except ValueError as exc:
         raise click.ClickException(f"--from {sender!r} is not a phone number ({exc})") from None
-    if "STEADY_LOG_LEVEL" not in os.environ:
-        settings = settings.with_(log_level="WARNING")   # keep the conversation readable
     steady = _steady(settings)
 
     def answer(text: str):
@@ -289,7 +287,7 @@ def db_upgrade() -> None:
     from bot import db
 
     settings = _settings()
-    url = db.normalize_url(settings.database_url, settings.instance_path)
+    url = db.normalize_url(settings.database_url, settings.instance_dir)
     db.upgrade(url)
     click.echo("database is at the latest migration")
 

@@ -17,11 +17,18 @@ import os
 from bot import logs
 from bot.settings import Settings, SettingsError
 
-THREADS = 4
+THREADS = Settings.web_threads     # the declared default of STEADY_WEB_THREADS
+# What this file reads, through the one declaration; the app reads (and checks) the rest.
+READS = ("DATABASE_URL", "WEB_CONCURRENCY", "STEADY_WEB_THREADS", "STEADY_TRUST_PROXY", "FORWARDED_ALLOW_IPS")
 
-_sqlite = not (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
-workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if _sqlite else (os.cpu_count() or 1) + 1))
-threads = int(os.environ.get("STEADY_WEB_THREADS") or THREADS)
+try:
+    _settings = Settings.from_env(only=READS)
+except SettingsError as exc:
+    # gunicorn would print a traceback around it; the operator needs the sentence.
+    raise SystemExit(f"steady: {exc}") from None
+
+workers = _settings.web_concurrency or ((os.cpu_count() or 1) + 1 if _settings.on_postgres else 1)
+threads = _settings.web_threads
 worker_class = "bot.gunicorn_worker.BufferedWorker"
 # Twilio gives up on a webhook after 15 s. A request is bounded by the database waits
 # (STEADY_DB_TIMEOUT_SECONDS); this kills a worker whose event loop stopped beating
@@ -37,18 +44,11 @@ accesslog = None
 preload_app = False
 
 
-def _trust_proxy() -> bool:
-    try:
-        return Settings.from_env().trust_proxy
-    except SettingsError:
-        return False   # the app refuses to start with the same error, worded for the operator
-
-
 # gunicorn would otherwise believe X-Forwarded-Proto (and SCRIPT_NAME, PATH_INFO) from
 # 127.0.0.1 whatever STEADY_TRUST_PROXY says. Trusting, the proxy is whoever connects,
 # as for the app's ProxyFix (FORWARDED_ALLOW_IPS may narrow it to the proxy's addresses);
 # not trusting, nobody.
-forwarded_allow_ips = (os.environ.get("FORWARDED_ALLOW_IPS") or "*") if _trust_proxy() else ""
+forwarded_allow_ips = _settings.forwarded_allow_ips if _settings.trust_proxy else ""
 
 
 def on_starting(server) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from bot.db import UTCDateTime
+from flows import defaults
 
 # Deterministic constraint names on every database, so migrations can name them.
 NAMING_CONVENTION = {
@@ -75,7 +76,10 @@ class Person(Base):
     flow: Mapped[dict[str, Any] | None] = mapped_column(Json)            # open multi-step flow
     plan: Mapped[dict[str, Any] | None] = mapped_column(Json)            # the plan they wrote
     daily_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
-    daily_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    # The server default is what migration 0001 created (history: changing it takes a new
+    # migration); rows Steady writes get the declared default send time.
+    daily_time: Mapped[str] = mapped_column(String(5), default=defaults.hhmm(defaults.SEND_TIME),
+                                            server_default="09:00")
     daily_kinds: Mapped[str] = mapped_column(String(16), default="both", server_default="both")
     # The clock finds due people by this column, hence the index.
     daily_next_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
+from flows import defaults
+
 WHATSAPP_PREFIX = "whatsapp:"
+# How a number without a country code is read: STEADY_DEFAULT_REGION's default.
 DEFAULT_REGION = "US"
 
 # A business-scoped user ID: a two-letter country code, optional segments such as the
@@ -101,11 +104,13 @@ def mask(number: str | None) -> str:
     return f"{prefix}{head}{'*' * (len(digits) - 3)}{digits[-2:]}"
 
 
-def guess_timezone(number: str, default: str = "America/New_York") -> str:
+def guess_timezone(number: str, default: str = defaults.TIMEZONE) -> str:
     """The number's likely IANA zone (area code data from phonenumbers), or the default.
 
-    A US number whose area code spans zones gets several candidates; we take the first,
-    and the person can correct it by text. A WhatsApp user ID says nothing: the default.
+    Where the number allows several zones, the default if it is one of them, else the
+    first; the person can correct it by text. That keeps a number that could be anywhere
+    in its country (toll-free, 5XX: all 42 North American zones, America/Adak first) on
+    the deploy's zone. A WhatsApp user ID says nothing: the default.
     """
     if not number.startswith("+"):
         return default
@@ -114,4 +119,6 @@ def guess_timezone(number: str, default: str = "America/New_York") -> str:
     except phonenumbers.NumberParseException:
         return default
     zones = [z for z in pn_timezone.time_zones_for_number(parsed) if z and z != "Etc/Unknown"]
-    return zones[0] if zones else default
+    if not zones or default in zones:
+        return default
+    return zones[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flows import defaults
 from flows.content import Content
 from flows.matcher import Matcher
 from flows.schedule import QuietHours
@@ -18,12 +19,12 @@ class Context:
     content: Content
     matcher: Matcher
     now: datetime
-    program: str = "Steady"
-    support: str = "ask the staff who gave you this number"
-    craving_followup_after: timedelta = timedelta(minutes=15)
+    program: str = defaults.PROGRAM
+    support: str = defaults.SUPPORT
+    craving_followup_after: timedelta = defaults.CRAVING_FOLLOWUP_AFTER
     quiet: QuietHours = QuietHours()
     understanding: Understanding | None = None
-    crisis_window: timedelta = timedelta(minutes=30)
+    crisis_window: timedelta = defaults.CRISIS_WINDOW
 
     def __post_init__(self) -> None:
         if self.understanding is None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
+from flows import defaults
+
 
 @dataclass(frozen=True)
 class State:
@@ -15,11 +17,11 @@ class State:
     """
 
     opted_out: bool = False
-    timezone: str = "America/New_York"
+    timezone: str = defaults.TIMEZONE
     language: str = "en"
     flow: Mapping[str, Any] | None = None
     daily_enabled: bool = False
-    daily_time: str = "09:00"          # local wall-clock time, HH:MM
+    daily_time: str = defaults.hhmm(defaults.SEND_TIME)   # local wall-clock time, HH:MM
     daily_kinds: str = "both"          # both | encouragement | mindfulness
     plan: Mapping[str, Any] | None = None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from flows import defaults
 from flows.zones import load_zone
 
 _DAY = timedelta(days=1)
@@ -40,8 +41,8 @@ class QuietHours:
     window with start after end runs over midnight (e.g. 22:00..06:00).
     """
 
-    start: time = time(8, 0)
-    end: time = time(21, 0)
+    start: time = defaults.SENDING_START
+    end: time = defaults.SENDING_END
 
     def allows(self, t: time) -> bool:
         if self.start <= self.end:

@@ -6,6 +6,7 @@ the `steady` commands themselves are covered in tests/e2e/test_cli.py."""
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -14,9 +15,10 @@ from sqlalchemy import inspect, select
 from bot import db, models
 from bot.app import bootstrap, create_app
 from bot.conversation import Inbound
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.transport import UnconfiguredTransport
 from flows.helpline import HELPLINE_NUMBER
+from tests.adapters.test_faults_web import gunicorn_conf  # noqa: F401  (the fixture: bot.gunicorn_conf under an env)
 from tests.support import make_settings, text
 
 pytestmark = pytest.mark.db
@@ -144,3 +146,41 @@ def test_a_web_app_without_twilio_sending_logs_an_error_answers_by_twiml_and_fak
     assert "not sent to +1********00: Twilio sending is not configured" in caplog.text
     assert row.body not in caplog.text
     assert capsys.readouterr().out == ""
+
+
+# --- the web server's settings, read through the one declaration ---------------------------------
+
+def test_gunicorn_takes_workers_and_threads_from_the_declared_settings(gunicorn_conf):
+    conf = gunicorn_conf(WEB_CONCURRENCY="3", STEADY_WEB_THREADS="2")
+    assert (conf.workers, conf.threads) == (3, 2)
+    assert gunicorn_conf(DATABASE_URL="postgresql://db.example/steady").workers == (os.cpu_count() or 1) + 1
+    assert gunicorn_conf(DATABASE_URL="sqlite:////tmp/steady.sqlite3").workers == 1
+    assert conf.THREADS == Settings().web_threads
+
+
+def test_gunicorn_refuses_a_bad_web_setting_with_one_sentence_naming_each(gunicorn_conf):
+    with pytest.raises(SystemExit) as refused:
+        # (a WEB_CONCURRENCY that is no number at all stops gunicorn itself, which reads it first)
+        gunicorn_conf(WEB_CONCURRENCY="0", STEADY_TRUST_PROXY="maybe")
+    message = str(refused.value.code)
+    assert message.startswith("steady: 2 settings cannot be used:")
+    assert "WEB_CONCURRENCY must be at least 1" in message
+    assert "STEADY_TRUST_PROXY must be true or false, not 'maybe'" in message
+
+
+def test_gunicorn_reads_only_its_own_settings_and_leaves_the_rest_to_the_app(gunicorn_conf):
+    conf = gunicorn_conf(STEADY_LOOP_LIMIT="not a number", STEADY_TRUST_PROXY="true")
+    assert conf.forwarded_allow_ips == "*"
+    with pytest.raises(SettingsError, match="STEADY_LOOP_LIMIT must be a whole number"):
+        create_app()
+
+
+def test_steady_run_refuses_a_bad_port_before_starting_anything(tmp_path):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    result = CliRunner().invoke(main, ["run"], env={"PORT": "http", "STEADY_INSTANCE_PATH": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "PORT must be a whole number, not 'http'" in result.output
+    assert list(tmp_path.iterdir()) == []              # no database made, nothing migrated
