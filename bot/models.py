@@ -29,6 +29,7 @@ from sqlalchemy.orm import mapped_column
 
 from bot.db import UTCDateTime
 from flows import defaults
+from flows.timeparse import to_hhmm
 
 # Deterministic constraint names on every database, so migrations can name them.
 NAMING_CONVENTION = {
@@ -78,7 +79,7 @@ class Person(Base):
     daily_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The server default is what migration 0001 created (history: changing it takes a new
     # migration); rows Steady writes get the declared default send time.
-    daily_time: Mapped[str] = mapped_column(String(5), default=defaults.hhmm(defaults.SEND_TIME),
+    daily_time: Mapped[str] = mapped_column(String(5), default=to_hhmm(defaults.SEND_TIME),
                                             server_default="09:00")
     daily_kinds: Mapped[str] = mapped_column(String(16), default="both", server_default="both")
     # The clock finds due people by this column, hence the index.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import time, timedelta
 from typing import Any, Callable, Iterable, Mapping
@@ -26,6 +25,7 @@ import phonenumbers
 from bot.phones import DEFAULT_REGION
 from flows import defaults, gsm
 from flows.schedule import QuietHours
+from flows.timeparse import parse_hhmm, to_hhmm
 from flows.zones import load_zone
 
 # A database wait longer than this would leave no time to answer inside Twilio's 15 s.
@@ -77,15 +77,9 @@ def _boolean(raw: str) -> bool:
     raise ValueError("must be true or false")
 
 
-_HHMM = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
-
-
 def _clock_time(raw: str) -> time:
-    found = _HHMM.fullmatch(raw)
     try:
-        if found is None:
-            raise ValueError
-        return time(int(found.group(1)), int(found.group(2)))
+        return parse_hhmm(raw)
     except ValueError:
         raise ValueError("must be a time as HH:MM (24-hour)") from None
 
@@ -101,7 +95,7 @@ PATH = Kind(lambda raw: os.path.abspath(raw.strip()), _code)
 WHOLE = Kind(_whole_number, str)
 MINUTES = Kind(lambda raw: timedelta(minutes=_whole_number(raw)), lambda v: str(int(v / timedelta(minutes=1))))
 DAYS = Kind(lambda raw: timedelta(days=_whole_number(raw)), lambda v: str(int(v / timedelta(days=1))))
-CLOCK = Kind(_clock_time, lambda v: f"`{defaults.hhmm(v)}`")
+CLOCK = Kind(_clock_time, lambda v: f"`{to_hhmm(v)}`")
 BOOLEAN = Kind(_boolean, lambda v: "`true`" if v else "`false`")
 
 
@@ -391,8 +385,8 @@ def _send_time_in_window(values: Mapping[str, Any]) -> str | None:
     if start >= end or QuietHours(start, end).allows(at):
         return None
     # Every daily text at the default time would be cancelled as quiet hours, silently.
-    return (f"STEADY_DEFAULT_SEND_TIME ({defaults.hhmm(at)}) must fall between "
-            f"STEADY_QUIET_START ({defaults.hhmm(start)}) and STEADY_QUIET_END ({defaults.hhmm(end)}), "
+    return (f"STEADY_DEFAULT_SEND_TIME ({to_hhmm(at)}) must fall between "
+            f"STEADY_QUIET_START ({to_hhmm(start)}) and STEADY_QUIET_END ({to_hhmm(end)}), "
             "the hours scheduled texts may go out")
 
 

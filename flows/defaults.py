@@ -18,7 +18,3 @@ SENDING_END = time(21, 0)                           # STEADY_QUIET_END: ... to, 
 CRAVING_FOLLOWUP_AFTER = timedelta(minutes=15)      # STEADY_CRAVING_FOLLOWUP_MINUTES
 CRISIS_WINDOW = timedelta(minutes=30)               # STEADY_CRISIS_MINUTES
 
-
-def hhmm(t: time) -> str:
-    """A local time as State and the people table store it ("09:00")."""
-    return f"{t:%H:%M}"

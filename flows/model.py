@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
 from flows import defaults
+from flows.timeparse import to_hhmm
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class State:
     language: str = "en"
     flow: Mapping[str, Any] | None = None
     daily_enabled: bool = False
-    daily_time: str = defaults.hhmm(defaults.SEND_TIME)   # local wall-clock time, HH:MM
+    daily_time: str = to_hhmm(defaults.SEND_TIME)   # local wall-clock time, HH:MM
     daily_kinds: str = "both"          # both | encouragement | mindfulness
     plan: Mapping[str, Any] | None = None
 

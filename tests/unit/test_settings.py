@@ -15,7 +15,7 @@ import pytest
 
 from bot import phones
 from bot.settings import SPECS, Settings, SettingsError, markdown_table, setting
-from flows import defaults
+from flows.timeparse import to_hhmm
 from flows.context import Context
 from flows.model import State
 from flows.schedule import QuietHours
@@ -115,7 +115,7 @@ def test_a_bare_state_context_and_quiet_hours_carry_the_settings_defaults():
     assert context["crisis_window"] == settings.crisis_window
     assert context["quiet"] == QuietHours() == QuietHours(settings.quiet_start, settings.quiet_end)
     assert State().timezone == settings.default_timezone
-    assert State().daily_time == defaults.hhmm(settings.default_send_time) == "09:00"
+    assert State().daily_time == to_hhmm(settings.default_send_time) == "09:00"
     assert phones.guess_timezone("whatsapp-id-without-a-number") == settings.default_timezone
     assert settings.default_region == phones.DEFAULT_REGION
 
