@@ -38,6 +38,7 @@ from flows.content_schema import (
 )
 from flows.content_types import Content, ContentError, CrisisTexts, IntentWords, PlanTexts, QuitDayText
 from flows.helpline import HELPLINE_NUMBER
+from flows.matcher import canonical_tokens
 
 MESSAGE_SPEC = MappingProxyType({spec.id: spec for spec in MESSAGE_SPECS})
 PLAN_SPEC = MappingProxyType({spec.id: spec for spec in PLAN_SPECS})
@@ -161,7 +162,7 @@ def keywords(data: Any) -> dict[str, IntentWords]:
     """keywords.yaml: intent -> {keywords: [...], phrases: [...]}; a keyword belongs to one intent."""
     if not isinstance(data, Mapping):
         raise ContentError(KEYWORDS, "(top level)", f"expected intents: {', '.join(intents.MATCHABLE)}")
-    owner: dict[str, str] = {}
+    owner: dict[tuple[str, ...], tuple[str, str]] = {}
     words: dict[str, IntentWords] = {}
     for intent, entry in data.items():
         if intent not in intents.MATCHABLE:
@@ -175,12 +176,16 @@ def keywords(data: Any) -> dict[str, IntentWords]:
             if sub not in ("keywords", "phrases"):
                 raise ContentError(KEYWORDS, f"{intent}.{sub}", "unknown key; expected keywords or phrases")
         lists = {sub: _word_list(f"{intent}.{sub}", entry.get(sub)) for sub in ("keywords", "phrases")}
-        for n, keyword in enumerate(lists["keywords"], 1):
-            folded = fold(keyword)
-            if owner.get(folded, intent) != intent:
-                raise ContentError(KEYWORDS, f"{intent}.keywords[{n}]",
-                                   f"'{keyword}' is already a keyword of {owner[folded]}")
-            owner[folded] = intent
+        # Compared as the matcher compares them (case, accents, plurals), across keywords
+        # and phrases: a word that reaches two intents would answer one of them at random.
+        for sub, items in lists.items():
+            for n, item in enumerate(items, 1):
+                canon = canonical_tokens(item)
+                if not canon:
+                    raise ContentError(KEYWORDS, f"{intent}.{sub}[{n}]", f"'{item}' has no words left after normalizing")
+                other = owner.setdefault(canon, (intent, sub[:-1]))
+                if other[0] != intent:
+                    raise ContentError(KEYWORDS, f"{intent}.{sub}[{n}]", f"'{item}' is already a {other[1]} of {other[0]}")
         words[intent] = IntentWords(keywords=lists["keywords"], phrases=lists["phrases"])
     return words
 

@@ -30,16 +30,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Mapping
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from flows.content import ContentError, IntentWords
+from flows.content_types import IntentWords
 from flows.intents import MATCHABLE
 from flows.normalize import fold
 
-__all__ = ["Matcher", "keywords_from_mapping", "canonical_tokens", "canon_word"]
+__all__ = ["Matcher", "canonical_tokens", "canon_word"]
 
 _MAX_CHARS = 1600           # the longest SMS body Twilio delivers
 
@@ -319,62 +319,4 @@ class Matcher:
         if len(found) > 1 and found[0][0] == found[1][0]:
             return word         # two equally close words: do not guess
         return found[0][1]
-
-
-def _strings(value: Any, source: str, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ContentError(source, key, "must be a list of strings")
-    out = []
-    for i, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise ContentError(source, f"{key}[{i}]", "must be a non-empty string")
-        if not canonical_tokens(item):
-            raise ContentError(source, f"{key}[{i}]", f"{item!r} has no words left after normalizing")
-        out.append(item.strip())
-    return tuple(out)
-
-
-def keywords_from_mapping(
-    raw: Mapping[str, Any] | None, source: str = "content/keywords.yaml",
-) -> dict[str, IntentWords]:
-    """Check the parsed keywords.yaml and build {intent: IntentWords}.
-
-    Raises ContentError naming the file, the key and the problem: an unknown intent,
-    a value that is not {keywords: [...], phrases: [...]}, or a word that two
-    intents share (after normalizing, so "Craving" and "craving" collide).
-    """
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        raise ContentError(source, "(top level)", "must be a mapping of intent names")
-    result: dict[str, IntentWords] = {}
-    owner: dict[tuple[str, ...], tuple[str, str]] = {}
-    for intent, body in raw.items():
-        if intent not in MATCHABLE:
-            raise ContentError(source, str(intent), f"unknown intent; expected one of {', '.join(MATCHABLE)}")
-        if body is None:
-            body = {}
-        if not isinstance(body, Mapping):
-            raise ContentError(source, intent, "must be a mapping with 'keywords' and 'phrases'")
-        extra = set(body) - {"keywords", "phrases"}
-        if extra:
-            raise ContentError(source, intent, f"unknown key(s): {', '.join(sorted(map(str, extra)))}")
-        kws = _strings(body.get("keywords"), source, f"{intent}.keywords")
-        phrases = _strings(body.get("phrases"), source, f"{intent}.phrases")
-        for kind, items in (("keywords", kws), ("phrases", phrases)):
-            for item in items:
-                toks = canonical_tokens(item)
-                if toks in owner and owner[toks][0] != intent:
-                    other, other_item = owner[toks]
-                    raise ContentError(
-                        source, f"{intent}.{kind}",
-                        f"{item!r} is also listed under {other} ({other_item!r}); a word belongs to one intent",
-                    )
-                owner.setdefault(toks, (intent, item))
-        result[intent] = IntentWords(keywords=kws, phrases=phrases)
-    for intent in MATCHABLE:
-        result.setdefault(intent, IntentWords())
-    return result
 
