@@ -18,6 +18,7 @@ from bot.conversation import Conversation
 from bot.daily import Daily
 from bot.outbox import Outbox
 from bot.quitdates import QuitDates
+from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store
 from bot.transport import Transport, build_transport
@@ -42,13 +43,14 @@ class Steady:
     daily: Daily
     quit_dates: QuitDates
     conversation: Conversation
+    schedules: Schedules
 
     def receipts(self, sid: str, status: str, error_code: int | None, now: datetime, to: str | None = None,
                  row_id: int | None = None) -> bool:
         return self.outbox.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
 
     def tick(self, now: datetime) -> clock.TickReport:
-        return clock.tick(self.store, (self.quit_dates, self.daily), self.outbox, now, self.settings.processed_retention)
+        return clock.tick(self.store, self.schedules.writers, self.outbox, now, self.settings.processed_retention)
 
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
@@ -80,9 +82,11 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     outbox = Outbox(store, settings, transport, concurrency=settings.send_concurrency)
     daily = Daily(store, loaded, settings, outbox)
     quit_dates = QuitDates(store, loaded, settings, outbox)
-    conversation = Conversation(store, loaded, matcher, settings, schedules=(daily, quit_dates),
+    schedules = Schedules(daily, quit_dates, outbox)
+    conversation = Conversation(store, loaded, matcher, settings, schedules=(schedules,),
                                 understanding=understanding)
-    return Steady(settings, loaded, matcher, understanding, store, transport, outbox, daily, quit_dates, conversation)
+    return Steady(settings, loaded, matcher, understanding, store, transport, outbox, daily, quit_dates, conversation,
+                  schedules)
 
 
 def _check_schema(engine: Engine) -> None:

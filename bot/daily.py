@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.store import Store
 from flows import consent, daily, engine, schedule
 from flows.content import Content
-from flows.model import Outcome, State
+from flows.model import State
 from flows.timeparse import parse_hhmm
 
 log = logging.getLogger(__name__)
@@ -124,41 +124,13 @@ class Writer:
 
 class Daily(Writer):
 
-    # -- inside an inbound turn's transaction ---------------------------------------
-
-    def after_turn(self, tx, person, old: State, outcome: Outcome, now: datetime) -> None:
-        """Bring the person's schedule and pending rows in line with the turn's new state."""
-        new = outcome.state
-        session = tx.session
-        if person.undeliverable:
-            # They wrote to us, so the number works again (a phone back on after 30003s);
-            # if it still can't get texts, the next receipt says so again.
-            person.undeliverable = False
-        if new.opted_out:
+    def texts_changed(self, tx, person, command, state: State, now: datetime) -> None:
+        """flows.commands.DailyTextsChanged: plan the next daily text, or none."""
+        if command.on:
+            person.daily_next_at = next_daily_at(state, now)
+        else:
             person.daily_next_at = None
-            self.outbox.cancel_pending(session, person.id)
-            return
-        if not new.daily_enabled:
-            person.daily_next_at = None
-            if old.daily_enabled:
-                self.outbox.cancel_pending(session, person.id, (DAILY,))
-        elif (
-            old.opted_out
-            or not old.daily_enabled
-            or old.daily_time != new.daily_time
-            or old.timezone != new.timezone
-            or person.daily_next_at is None
-        ):
-            person.daily_next_at = next_daily_at(new, now)
-        kinds = tuple(k for k in outcome.cancel_followups if k != "*")
-        if "*" in outcome.cancel_followups:
-            self.outbox.cancel_pending(session, person.id)
-        elif kinds:
-            self.outbox.cancel_pending(session, person.id, kinds)
-        for followup in outcome.followups:
-            self.outbox.schedule_followup(
-                session, person.id, followup.kind, followup.due_at, followup.text, now, new.timezone
-            )
+            self.outbox.cancel_pending(tx.session, person.id, (DAILY,))
 
     # -- the clock -------------------------------------------------------------------
 
@@ -219,7 +191,7 @@ class Daily(Writer):
             # A text that asks something: its answer is read as one (flows.engine). Only if
             # no turn changed the person since they were read (updated_at): a PLAN begun
             # meanwhile is never overwritten.
-            waiting = [{"pid": pid, "seen": seen, "flow": {"name": engine.DAILY_PROMPT_FLOW, "asked_at": at.isoformat()}}
+            waiting = [{"pid": pid, "seen": seen, "flow": engine.daily_prompt_flow(at)}
                        for pid, (at, seen) in prompted.items() if pid in written]
             if waiting:
                 session.execute(

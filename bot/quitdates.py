@@ -23,24 +23,16 @@ from bot.outbox import (
     people,
 )
 from flows import engine, quitdays, schedule
+from flows.commands import quit_date_of
 from flows.helpline import ensure_helpline
 from flows.model import State
+from flows.plan_state import is_plan_flow
 from flows.timeparse import parse_hhmm
 from flows.zones import load_zone
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
-
-
-def _quit_date(plan: Mapping[str, Any] | None) -> date | None:
-    """The quit date when the person said YES to quit-date texts, else None."""
-    if not plan or not plan.get("texts") or not plan.get("quit_date"):
-        return None
-    try:
-        return date.fromisoformat(str(plan["quit_date"]))
-    except ValueError:
-        return None
 
 
 def _instant(day: date, at: time, zone: str) -> datetime:
@@ -53,7 +45,7 @@ def next_plan_at(plan: Mapping[str, Any] | None, daily_time: str, zone: str, now
                  after_day: date | None = None) -> datetime | None:
     """When the next quit-date text is due: the first program day (after `after_day`, or
     from today) whose send time is still ahead of now. None once the program is over."""
-    quit_date = _quit_date(plan)
+    quit_date = quit_date_of(plan)
     if quit_date is None:
         return None
     at = parse_hhmm(daily_time)
@@ -75,7 +67,7 @@ def latest_due(plan: Mapping[str, Any] | None, daily_time: str, zone: str, plann
     """After downtime, the latest program slot from the planned one's day up to now:
     (its local day, its instant), or None if no program day is due. The caller sends it
     only within the grace period; the ones before it are skipped, never sent in a burst."""
-    quit_date = _quit_date(plan)
+    quit_date = quit_date_of(plan)
     if quit_date is None:
         return None
     at = parse_hhmm(daily_time)
@@ -94,24 +86,10 @@ def latest_due(plan: Mapping[str, Any] | None, daily_time: str, zone: str, plann
 
 class QuitDates(Writer):
 
-    def after_turn(self, tx, person, old: State, outcome, now: datetime) -> None:
-        """Keep plan_next_at in line with the plan, the send time, the zone and consent."""
-        new = outcome.state
-        if new.opted_out or _quit_date(new.plan) is None:
-            person.plan_next_at = None
-            if _quit_date(old.plan) is not None:
-                self.outbox.cancel_pending(tx.session, person.id, (QUIT_DATE,))
-            return
-        changed = (
-            old.opted_out
-            or _quit_date(old.plan) != _quit_date(new.plan)
-            or old.daily_time != new.daily_time
-            or old.timezone != new.timezone
-            or person.plan_next_at is None
-        )
-        if changed:
-            self.outbox.cancel_pending(tx.session, person.id, (QUIT_DATE,))
-            person.plan_next_at = next_plan_at(new.plan, new.daily_time, new.timezone, now)
+    def texts_changed(self, tx, person, command, state: State, now: datetime) -> None:
+        """flows.commands.QuitDateTextsChanged: plan the program's next day anew, or end it."""
+        self.outbox.cancel_pending(tx.session, person.id, (QUIT_DATE,))
+        person.plan_next_at = next_plan_at(state.plan, state.daily_time, state.timezone, now) if command.on else None
 
     def enqueue_due(self, now: datetime) -> EnqueueReport:
         """One row per due person and program day; the day's daily text makes way for it."""
@@ -138,16 +116,15 @@ class QuitDates(Writer):
                 if refused is not None:
                     report.skip(refused)
                     continue
-                offset = (day - _quit_date(row.plan)).days
+                offset = (day - quit_date_of(row.plan)).days
                 body = ensure_helpline(quitdays.compose(offset, row.plan, self.content), self.content.helpline)
                 slot = schedule.slot_key(day)
                 new_rows.append({
                     "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,
                     "due_at": planned, "next_attempt_at": planned, "attempts": 0, "created_at": now,
                 })
-                if quitdays.is_checkin(offset) and not (row.flow and row.flow.get("name") == "plan"):
-                    checkins.append({"pid": row.id, "flow": {
-                        "name": engine.CHECKIN_FLOW, "asked_at": planned.isoformat(), "offset": offset}})
+                if quitdays.is_checkin(offset) and not is_plan_flow(row.flow):
+                    checkins.append({"pid": row.id, "flow": engine.checkin_flow(planned, offset)})
             written = insert_new(session, new_rows)
             report.enqueued += len(written)
             report.skip(ALREADY_WRITTEN, len(new_rows) - len(written))

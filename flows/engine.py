@@ -36,6 +36,7 @@ from datetime import datetime, time, timedelta
 
 from flows import consent, crisis_mode, intents, plan, quitdays
 from flows.carrier import carrier_blocked, carrier_keyword
+from flows.commands import CancelScheduled, schedule_changes
 from flows.crisis import is_weak as is_weak_rule
 from flows.context import Context
 from flows.helpline import ensure_helpline
@@ -124,7 +125,10 @@ def turn(text: str | None, state: State, ctx: Context, *, opt_out_type: str | No
     `opt_out_type` is Twilio's OptOutType for the text (STOP, START or HELP), if any.
     """
     message = Message.of(text)
-    return _with_helpline(_decide(message, state, ctx, opt_out_type), ctx.content.helpline)
+    outcome = _decide(message, state, ctx, opt_out_type)
+    # The engine says what changed for scheduled texts (flows.commands), once, here.
+    commands = outcome.commands + schedule_changes(state, outcome.state)
+    return _with_helpline(replace(outcome, commands=commands), ctx.content.helpline)
 
 
 def _with_helpline(outcome: Outcome, footer: str) -> Outcome:
@@ -220,6 +224,17 @@ def answer_window(flow) -> tuple[datetime, datetime] | None:
     except (KeyError, TypeError, ValueError):
         return None
     return None
+
+
+def checkin_flow(asked_at: datetime, offset: int) -> dict:
+    """The flow that waits a day for the 1-5 answer to a quit-date check-in (the clock
+    writes it when it writes the text that asks)."""
+    return {"name": CHECKIN_FLOW, "asked_at": asked_at.isoformat(), "offset": offset}
+
+
+def daily_prompt_flow(asked_at: datetime) -> dict:
+    """The flow that reads the next texts as the answer to a daily text that asked something."""
+    return {"name": DAILY_PROMPT_FLOW, "asked_at": asked_at.isoformat()}
 
 
 def _answering(state: State, name: str, ctx: Context) -> bool:
@@ -330,7 +345,7 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
         # The same opt-out as Twilio's 21610 (bot.outbox): flows.consent says what it ends.
         return Outcome(
             intents.STOP, (ctx.text(CARRIER_REPLY[intents.STOP]),), consent.opt_out(state),
-            events=(Event("opt_out", keyword),), cancel_followups=("*",),
+            events=(Event("opt_out", keyword),), commands=(CancelScheduled(),),
         )
     if intent == intents.START:
         events = (Event("opt_in", keyword),) if state.opted_out else ()

@@ -51,6 +51,6 @@ class Outcome:
     state: State
     events: tuple[Event, ...] = ()
     followups: tuple[FollowUp, ...] = ()
-    cancel_followups: tuple[str, ...] = ()   # kinds of pending follow-ups to cancel
+    commands: tuple = ()                     # flows.commands: what to do about scheduled texts
     score: int | None = None                 # a 1-5 check-in answer, stored as a number only
     detail: str | None = None                # the crisis kind, crisis-mode topic or check-in answer

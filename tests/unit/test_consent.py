@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from flows import consent, engine, intents
+from flows.commands import CancelScheduled
 from flows.context import Context
 from flows.model import Event, State
 from tests.understanding import CONTENT, MATCHER, UNDERSTANDING
@@ -43,7 +44,7 @@ def test_a_texted_stop_leaves_exactly_the_state_of_the_one_opt_out(text):
     outcome = turn(text, SIGNED_UP)
     assert outcome.intent == intents.STOP
     assert outcome.state == consent.opt_out(SIGNED_UP)
-    assert outcome.cancel_followups == ("*",)
+    assert CancelScheduled() in outcome.commands
 
 
 @pytest.mark.parametrize("text, keyword", [("ALTO", "ALTO"), ("me salgo", "ME SALGO"), ("STOP", "STOP")])

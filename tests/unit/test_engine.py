@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from flows import engine, intents
+from flows.commands import CancelScheduled, DailyTextsChanged
 from flows.context import Context
 from flows.gsm import is_gsm7, segments
 from flows.helpline import HELPLINE_NUMBER
@@ -79,7 +80,7 @@ def test_stop_records_an_opt_out_and_confirms_once():
 def test_stop_turns_daily_texts_off_and_cancels_follow_ups():
     outcome = turn("STOP", State(daily_enabled=True))
     assert not outcome.state.daily_enabled
-    assert outcome.cancel_followups == ("*",)
+    assert outcome.commands == (CancelScheduled(), DailyTextsChanged(on=False))
 
 
 @pytest.mark.parametrize("text", ["CRAVING", "HELP", "hello", "", "DAILY", "PLAN", "I want to die"])

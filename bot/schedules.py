@@ -1,0 +1,50 @@
+"""Scheduled texts after a turn, inside the turn's transaction: each command the engine
+gives (flows.commands, and the follow-ups of flows.model) is carried out by the handler
+its type names in one table, cosmicpython's message bus in small. No adapter works out
+what a turn did by comparing the state before and after; the engine says it.
+
+The writers are also listed here once, in the one order the clock and a turn share:
+quit-date texts first, so that on a program day the daily text can make way for them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.daily import Daily
+from bot.outbox import Outbox
+from bot.quitdates import QuitDates
+from flows.commands import CancelScheduled, DailyTextsChanged, QuitDateTextsChanged, replan
+from flows.model import FollowUp, Outcome, State
+
+
+class Schedules:
+    """The writers of scheduled texts and the handlers of a turn's commands."""
+
+    def __init__(self, daily: Daily, quit_dates: QuitDates, outbox: Outbox):
+        self.outbox = outbox
+        self.writers = (quit_dates, daily)
+        self.handlers = {
+            CancelScheduled: self._cancel,
+            DailyTextsChanged: daily.texts_changed,
+            QuitDateTextsChanged: quit_dates.texts_changed,
+            FollowUp: self._follow_up,
+        }
+
+    def after_turn(self, tx, person, old: State, outcome: Outcome, now: datetime) -> None:
+        commands = outcome.commands
+        if person.undeliverable:
+            # They wrote to us, so the number works again (a phone back on after 30003s):
+            # what their consent allows is planned again. If it still can't get texts, the
+            # next receipt says so again.
+            person.undeliverable = False
+            commands = replan(outcome.state) + commands
+        for command in commands + outcome.followups:
+            self.handlers[type(command)](tx, person, command, outcome.state, now)
+
+    def _cancel(self, tx, person, command: CancelScheduled, state: State, now: datetime) -> None:
+        self.outbox.cancel_pending(tx.session, person.id, command.kinds)
+
+    def _follow_up(self, tx, person, followup: FollowUp, state: State, now: datetime) -> None:
+        self.outbox.schedule_followup(tx.session, person.id, followup.kind, followup.due_at, followup.text,
+                                      now, state.timezone)
