@@ -41,7 +41,7 @@ TOPIC_C = 1.0
 ANSWER_C = 1.0
 SVM_TEMPERATURE = 4.0
 # Bump when features or training change, so a cached model is never reused wrongly.
-VERSION = "2"
+VERSION = "3"
 
 
 @dataclass(frozen=True)
