@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
@@ -41,7 +42,7 @@ TOPIC_C = 1.0
 ANSWER_C = 1.0
 SVM_TEMPERATURE = 4.0
 # Bump when features or training change, so a cached model is never reused wrongly.
-VERSION = "3"
+VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,30 @@ def _fit(x, labels: Sequence[str], c: float, balanced: bool = False) -> LinearMo
                        model.intercept_.copy(), SVM_TEMPERATURE)
 
 
+def _word_columns(vocabulary: dict, size: int) -> np.ndarray:
+    """1.0 for every feature but the character n-grams, 0.0 for those."""
+    mask = np.ones(size)
+    for feature, column in vocabulary.items():
+        if feature.startswith("c:"):
+            mask[column] = 0.0
+    return mask
+
+
+def _fit_with_words(x, labels: Sequence[str], c: float, words: np.ndarray) -> LinearModel:
+    """The average of a model over every feature and one over the word features alone.
+
+    Both are linear over the same vector, so their average is one linear model: no cost
+    when reading a text. The word-only half keeps a text's wording from being outvoted by
+    its letters ("cut the cord" is not "cut myself"). Cross-validated (`steady eval`,
+    2026-12-07, fold seeds 0 and 1): intent accuracy 0.852 -> 0.858 and 0.851 -> 0.859,
+    crisis false alarms at equal recall within the seed-to-seed noise either way.
+    """
+    full = _fit(x, labels, c)
+    alone = _fit(x @ sparse.diags(words), labels, c)
+    return LinearModel(full.labels, np.ascontiguousarray((full.weights + alone.weights) / 2, dtype=np.float32),
+                       (full.intercept + alone.intercept) / 2, full.temperature)
+
+
 def train(corpus: Corpus, examples: Sequence[Example] | None = None) -> Trained:
     """Fit every model on `examples` (default: the whole corpus)."""
     examples = tuple(corpus.examples if examples is None else examples)
@@ -96,7 +121,8 @@ def train(corpus: Corpus, examples: Sequence[Example] | None = None) -> Trained:
     # its own boundary against everything else, which separates far better than one
     # crisis-or-not boundary around texts as different as an overdose and a threat.
     understood = crisis + everyday
-    main_model = _fit(rows(understood), [main_label(e) for e in understood], MAIN_C)
+    main_model = _fit_with_words(rows(understood), [main_label(e) for e in understood], MAIN_C,
+                                 _word_columns(tfidf.vocabulary_, matrix.shape[1]))
     # Follow-ups and answers learn against everyday texts as "something else", so an
     # unrelated text in crisis mode or after a check-in is not forced into a topic. The
     # classes are weighted to balance: they are only asked right after Steady's own
