@@ -1,14 +1,20 @@
 """Training: the labelled examples in content/examples/ become the models `flows` reads.
 
-scikit-learn does the learning (TF-IDF over `flows.classifier.features`, logistic
-regression); what comes out is plain arrays in `flows.classifier` objects, so the
+scikit-learn does the learning (TF-IDF over `flows.classifier.features`, linear
+SVMs); what comes out is plain arrays in `flows.classifier` objects, so the
 engine never trains, never loads a file and never imports scikit-learn. Training is
 deterministic (liblinear with a fixed random_state and the data in file order).
 
 All three models are linear SVMs, one-vs-rest (liblinear): they trained in a fraction of
 the time of logistic regression and separated crises from hard negatives better on this
 corpus (`steady eval`). Their margins go through a softmax with `SVM_TEMPERATURE` to
-give scores between 0 and 1 that the thresholds in flows.understand are set on.
+give scores between 0 and 1 that the thresholds in flows.understand are set on. The main
+model is the average of two SVMs, one over every feature and one over the word features
+alone (`_fit_with_words`). Tried on 2026-12-07 and not kept (no gain beyond the fold-seed
+noise in `steady eval`): logistic regression (C 10-100, and 20 times slower), class
+weights (balanced, crisis x0.7 or x1.5), Crammer-Singer multi-class, C 0.7, character
+n-grams weighted 0.5, 0.7 or 1.4 against words, an NB-SVM crisis-or-not model beside the
+joint one (averaged, geometric mean, or alone), word triples.
 """
 
 from __future__ import annotations
