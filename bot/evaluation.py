@@ -30,10 +30,11 @@ __all__ = ["Prediction", "Report", "cross_validate", "evaluate_on", "FLOORS", "G
 # What issue 8 asks of the project's own corpus, cross-validated: not met yet (README,
 # "Understanding: measured"). `steady eval` prints the gap to these.
 GOALS = {"crisis_recall": 0.99, "crisis_precision": 0.90, "intent_accuracy": 0.95}
-# What CI enforces today: just under the figures measured on 2026-12-01 (recall 0.957,
-# precision 0.811, intent accuracy 0.843), so that no change can make understanding
+# What CI enforces today: just under the figures measured on 2026-12-07 (recall 0.969,
+# precision 0.825, intent accuracy 0.857 at the fixed fold seed 0; 0.969 / 0.824 / 0.859
+# at seed 1, so the floors sit under both), so that no change can make understanding
 # worse unnoticed. Raise them as the model improves; never lower them to pass.
-FLOORS = {"crisis_recall": 0.945, "crisis_precision": 0.80, "intent_accuracy": 0.83}
+FLOORS = {"crisis_recall": 0.965, "crisis_precision": 0.82, "intent_accuracy": 0.85}
 
 
 @dataclass(frozen=True)

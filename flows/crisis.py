@@ -204,6 +204,10 @@ _RULES: list[tuple[str, str]] = [
                   r"\b(?:started|start|starting|been|keep|back to|urge to|want to|wanna|need to) (?:cutting|cut)"
                   r"(?: again| my (?:arms?|wrists?|legs?|skin|thighs?))?(?= \||$)|"
                   r"\b(?:started|been|am|im|i m|keep) cutting (?:again|my (?:arms?|wrists?|legs?|skin|thighs?))\b"),
+    # "sh" is how many write self-harm: "urge to sh", "relapsed on sh", "sh'd so bad".
+    ("self_harm_sh", r"\b(?:urges? to|want to|wanna|need to|relapsed on|relapse on|slipped on|did|doing|been doing|"
+                     r"clean from|days? no|weeks? no|months? no) sh\b|\bsh (?:relapse|urges?|again|tonight|last night|so bad)\b|"
+                     r"\bsh (?:d|ed|ing)\b"),
     # Overdose.
     ("overdose", r"\bover ?do(?:s|z|ss|c)e?(?:d|s|ing|in|eing)?\b|\boverdoes\b"),
     ("od", r"\b(?:od|o d)(?: d| ed| ing| in| s)?\b|\bod(?:ing|ed|ded|din|ding|s|eing)\b|"
@@ -252,6 +256,7 @@ _RULES: list[tuple[str, str]] = [
                      rf"really|so|very|pretty|a|bit|lil|little|real))* {_BLUE}\b|"
                      rf"\b{_BLUE} (?:lips?|fingers?|fingertips|skin)\b"),
     ("seizure", r"\bseizures?\b|\bseizing\b|\bconvuls\w*\b"),
+    ("mayday", r"\bmayday\b"),
     ("emergency", r"\b911\b|\bnine one one\b|\bambulance\b|\bparamedics?\b|\bemergency\b"),
     # Spanish.
     ("suicide_es", r"\b(?:me )?(?:quiero|quisiera|deseo|voy a|prefiero|tengo ganas de|ganas de|me dan ganas de|"
@@ -356,6 +361,7 @@ _SUICIDE_RULES = frozenset({
     "no_reason_to_live", "nothing_to_live_for", "life_not_worth", "better_off_dead", "wish_dead",
     "want_it_over", "give_up_life", "goodbye", "method", "thinking_of_it", "nobody_would_care",
     "why_alive", "burden", "disappear", "farewell", "want_killed", "suicide_es", "self_harm_es",
+    "self_harm_sh",
 })
 
 

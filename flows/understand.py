@@ -51,21 +51,28 @@ CRISIS_PREFIX = "crisis:"   # the main model's labels for crisis kinds: "crisis:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Chosen on 2026-12-01 from `steady eval` (5-fold cross-validation, 9,000 examples)
-    and the held-out file tests/data/heldout.yaml, leaning to recall:
+    """Chosen on 2026-12-07 from `steady eval` (5-fold cross-validation, 10,469 texts)
+    only, leaning to recall; each row at fold seeds 0 and 1 (the seed moves recall by
+    about 0.005, so a choice finer than that is noise). Sentence 0.70, veto 0.20:
 
-    crisis / sentence / veto   CV recall  CV precision   held-out recall  precision
-    0.30 / 1.1 (off) / 0.20      0.937       0.839           0.982          0.902
-    0.25 / 0.70 / 0.20           0.955       0.816           0.994          0.877   <- chosen
-    0.20 / 0.70 / 0.20           0.967       0.788           0.994          0.865
-    0.15 / (all parts) / 0.15    0.976       0.721           1.000          0.812
+    crisis    CV recall      CV precision   false alarms
+    0.20      0.982 / 0.981  0.777 / 0.779  973 / 964
+    0.22      0.979 / 0.977  0.797 / 0.796  862 / 867
+    0.24      0.973 / 0.973  0.812 / 0.811  781 / 783
+    0.26      0.971 / 0.971  0.828 / 0.824  698 / 717   <- chosen
+    0.28      0.967 / 0.968  0.841 / 0.837  632 / 651
+    0.30      0.963 / 0.962  0.850 / 0.848  588 / 597
 
-    Lower thresholds bought little recall for many false alarms; a false alarm that is
-    unsure still gets the answer it asked for (see `sure`).
+    Below 0.26 each more crisis found costs six to twelve false alarms; above it every
+    four to seven false alarms saved cost a missed crisis. A false alarm that is unsure still
+    gets the answer it asked for (see `sure`). The veto was swept at 0.25 with the
+    previous model: 0.10 -> 742 false alarms, 0.15 -> 717, 0.20 -> 699 (kept), 0.25 ->
+    687 but three more crises missed. The held-out file is never used to choose: it is
+    read once, at the end, to report.
     """
 
     # Score of the whole text from which it counts as a crisis with no rule behind it.
-    crisis: float = 0.25
+    crisis: float = 0.26
     # Score one sentence of several must reach to count on its own ("send meetings. also
     # i took 20 klonopin"): higher, because short parts out of context score loosely.
     sentence: float = 0.70

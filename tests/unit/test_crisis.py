@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.crisis import crisis_reason, is_crisis
+from flows.crisis import crisis_reason, is_crisis, kind_for
 
 CRISIS_TEXTS = [
     # Suicidal thoughts.
@@ -223,6 +223,9 @@ NOT_CRISIS_TEXTS = [
     "took off my shoes",
     "i really shot myself in the foot there",
     "i was killing myself laughing",
+    "shh dont tell my mom",
+    "sh sh its ok baby go back to sleep",
+    "may day parade downtown",
 ]
 
 
@@ -261,11 +264,19 @@ def test_the_tables_are_big_enough_to_mean_something():
         ("lips are blue", "turning_blue"),
         ("sobredosis", "overdose_es"),
         ("ovrdose", "overdose_typo"),
+        ("the urge to sh is so loud rn", "self_harm_sh"),
+        ("relapsed on sh", "self_harm_sh"),
+        ("sh'd so bad tonight", "self_harm_sh"),
+        ("mayday mayday", "mayday"),
         ("hello", None),
     ],
 )
 def test_crisis_reason_names_the_rule_that_fired(text, reason):
     assert crisis_reason(text) == reason
+
+
+def test_sh_for_self_harm_is_a_suicide_kind_rule():
+    assert kind_for("self_harm_sh", "overdose_self") == "suicide"
 
 
 def test_an_idiom_in_one_sentence_does_not_hide_danger_in_the_next():

@@ -33,6 +33,14 @@ def test_the_pure_vectorizer_matches_scikit_learn_exactly():
         assert np.allclose(dense, row)
 
 
+def test_words_after_a_negator_are_marked_and_pairs_one_apart_are_features():
+    named = features("not thinking about hurting myself")
+    assert {"x:not_thinking", "x:not_about", "x:not_hurting"} <= set(named)
+    assert "x:not_myself" not in named          # three words of scope, no more
+    assert "s:took _ pill" in features("took all pills")   # plurals folded
+    assert not any(f.startswith("x:") for f in features("thinking about hurting myself"))
+
+
 def test_training_is_deterministic():
     subset = Corpus(CONTENT.examples.examples[::7])
     first, second = train(subset).models, train(subset).models
