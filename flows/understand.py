@@ -214,11 +214,11 @@ class Understanding:
         keyword = self.matcher.keyword(message)
         if keyword is not None:
             return IntentReading(keyword, 1.0, "keyword")
-        if parse_kinds(message.raw) is not None:
+        if parse_kinds(message) is not None:
             return IntentReading(intents.DAILY_KINDS, 1.0, "setting")
-        if is_time_request(message.raw):
+        if is_time_request(message):
             return IntentReading(intents.DAILY_TIME, 1.0, "setting")
-        if is_zone_request(message.raw):
+        if is_zone_request(message):
             return IntentReading(intents.DAILY_ZONE, 1.0, "setting")
         if message.folded in BARE_YES_NO:
             return IntentReading(None, 0.0, "none")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -293,13 +292,3 @@ def test_crisis_inside_a_long_message_is_found():
 @given(st.text())
 def test_is_crisis_never_raises(text):
     assert isinstance(is_crisis(text), bool)
-
-
-def test_a_check_takes_well_under_a_millisecond():
-    texts = CRISIS_TEXTS + NOT_CRISIS_TEXTS
-    start = time.perf_counter()
-    for _ in range(5):
-        for text in texts:
-            is_crisis(text)
-    per_call = (time.perf_counter() - start) / (5 * len(texts))
-    assert per_call < 0.001, per_call
