@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from bot.daily import EnqueueReport
+from bot.scheduled_rows import EnqueueReport
 from bot.outbox import Outbox, SendReport
 from bot.store import Store
 from bot.timeutil import utcnow

@@ -4,11 +4,9 @@ per person and local date, and keeping daily_next_at right when a turn changes i
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, Text, and_, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, select, update
 
 from bot.outbox import (
     ALREADY_WRITTEN,
@@ -17,109 +15,21 @@ from bot.outbox import (
     MERGED,
     PENDING,
     REACHABLE,
-    Counts,
-    Outbox,
     outbox,
     people,
 )
-from bot.settings import Settings
-from bot.store import Store
-from flows import consent, daily, engine, schedule
-from flows.content import Content
+from bot.scheduled_rows import (
+    BATCH, DAILY, QUIT_DATE, EnqueueReport, Writer, for_each_due_batch, insert_new, unnest_columns,
+)
+from flows import daily, engine, schedule
 from flows.model import State
 from flows.timeparse import parse_hhmm
 
 log = logging.getLogger(__name__)
 
-# The kinds (flows.consent names them with the consent each needs). QUIT_DATE rows are
-# written by bot.quitdates; a daily text makes way for one.
-DAILY, QUIT_DATE = consent.DAILY, consent.QUIT_DATE
-BATCH = 2000
-
 
 def next_daily_at(state: State, now: datetime) -> datetime:
     return schedule.next_send_at(parse_hhmm(state.daily_time), state.timezone, now)
-
-
-def due_batches(store: Store, columns, condition, size: int):
-    """(session, rows) for the people matching `condition`, `size` at a time, each batch in
-    a transaction of its own that commits when the caller asks for the next one.
-
-    Keyset pages by id, so memory stays flat however many people are due and a crash
-    loses at most the batch in hand (its rows are written again next tick: the outbox's
-    unique key keeps that from sending twice).
-    """
-    after_id = 0
-    while True:
-        with store.transaction() as tx:
-            rows = tx.session.execute(
-                select(people.c.id, *columns)
-                .where(condition, people.c.id > after_id)
-                .order_by(people.c.id)
-                .limit(size)
-            ).all()
-            if not rows:
-                return
-            yield tx.session, rows
-        if len(rows) < size:
-            return
-        after_id = rows[-1].id
-
-
-def insert_new(session, rows: list[dict]) -> set[int]:
-    """Insert outbox rows whose (person, kind, slot) is new; return the person ids written.
-
-    ON CONFLICT DO NOTHING makes a second writer of the same slot a no-op: the unique
-    key, not the caller, guarantees one row per person, kind and slot. On PostgreSQL the
-    rows go in as one array per column (INSERT ... SELECT FROM unnest), so a batch is one
-    statement with a handful of parameters rather than thousands for psycopg to parse.
-    """
-    if not rows:
-        return set()
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        names = list(rows[0])
-        source = select(_unnest(outbox, {name: [row[name] for row in rows] for name in names}))
-        statement = postgresql.insert(outbox).from_select(names, source)
-        params = None
-    else:
-        statement, params = sqlite.insert(outbox), rows
-    statement = statement.on_conflict_do_nothing(index_elements=["person_id", "kind", "slot"]).returning(
-        outbox.c.person_id)
-    return set(session.execute(statement, params).scalars().all())
-
-
-def _unnest(table, columns: dict[str, list]):
-    """PostgreSQL: unnest(array, array, ...) AS (name, name, ...), one typed array per
-    column of `table` (text for strings, so the table's own length checks still apply)."""
-    arrays = []
-    for name, values in columns.items():
-        kind = table.c[name].type
-        kind = Text() if isinstance(kind, String) else kind
-        arrays.append(bindparam(f"{name}_values", values, type_=postgresql.ARRAY(kind)))
-    return func.unnest(*arrays).table_valued(*columns).render_derived()
-
-
-@dataclass
-class EnqueueReport(Counts):
-    due: int = 0
-    enqueued: int = 0
-    skipped: int = 0       # by reason in `reasons`: grace, merged, already_written, no_slot
-
-    def skip(self, reason: str, n: int = 1) -> None:
-        self.skipped += n
-        self.note(reason, n)
-
-
-class Writer:
-    """What a writer of scheduled texts works with (Daily here, QuitDates in bot.quitdates):
-    each keeps a person's schedule in line after a turn and writes due rows on a tick."""
-
-    def __init__(self, store: Store, content: Content, settings: Settings, outbox_: Outbox):
-        self.store = store
-        self.content = content
-        self.settings = settings
-        self.outbox = outbox_
 
 
 class Daily(Writer):
@@ -148,7 +58,7 @@ class Daily(Writer):
         columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
                    people.c.daily_next_at, people.c.flow, people.c.updated_at)
         due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
-        for session, rows in due_batches(self.store, columns, due, BATCH):
+        def write(session, rows) -> None:
             report.due += len(rows)
             new_rows, advances, prompted = [], [], {}
             taken = self._quit_date_days(session, [row.id for row in rows])
@@ -199,6 +109,8 @@ class Daily(Writer):
                     .values(flow=bindparam("flow", type_=people.c.flow.type)),
                     waiting,
                 )
+
+        for_each_due_batch(self.store, columns, due, BATCH, write)
         return report
 
     @staticmethod
@@ -206,7 +118,7 @@ class Daily(Writer):
         """Set each person's next send time and cursor: one UPDATE ... FROM unnest() on
         PostgreSQL (not one statement per person), an executemany on SQLite."""
         if session.get_bind().dialect.name == "postgresql":
-            given = _unnest(people, {"id": [a["pid"] for a in advances],
+            given = unnest_columns(people, {"id": [a["pid"] for a in advances],
                                      "daily_next_at": [a["next"] for a in advances],
                                      "daily_cursor": [a["cursor"] for a in advances]})
             session.execute(

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import and_, bindparam, update
 
-from bot.daily import DAILY, QUIT_DATE, EnqueueReport, Writer, due_batches, insert_new
+from bot.scheduled_rows import DAILY, QUIT_DATE, EnqueueReport, Writer, for_each_due_batch, insert_new
 from bot.outbox import (
     ALREADY_WRITTEN,
     CANCELLED,
@@ -96,7 +96,7 @@ class QuitDates(Writer):
         report = EnqueueReport()
         columns = (people.c.timezone, people.c.daily_time, people.c.plan, people.c.flow, people.c.plan_next_at)
         due = and_(people.c.plan_next_at <= now, REACHABLE)
-        for session, rows in due_batches(self.store, columns, due, BATCH):
+        def write(session, rows) -> None:
             report.due += len(rows)
             new_rows, advances, checkins = [], [], []
             for row in rows:
@@ -146,4 +146,6 @@ class QuitDates(Writer):
                     update(people).where(people.c.id == bindparam("pid")).values(flow=bindparam("flow")),
                     waiting,
                 )
+
+        for_each_due_batch(self.store, columns, due, BATCH, write)
         return report
