@@ -47,7 +47,7 @@ class Steady:
 
     def receipts(self, sid: str, status: str, error_code: int | None, now: datetime, to: str | None = None,
                  row_id: int | None = None) -> bool:
-        return self.outbox.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
+        return self.outbox.feedback.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
 
     def tick(self, now: datetime) -> clock.TickReport:
         return clock.tick(self.store, self.schedules.writers, self.outbox, now, self.settings.processed_retention)

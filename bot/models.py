@@ -139,6 +139,10 @@ class MessageEvent(Base):
     message_sid: Mapped[str | None] = mapped_column(String(64))
 
 
+# The values of OutboxMessage.status (bot.outbox writes, claims, sends and settles them).
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+
+
 class OutboxMessage(Base):
     """A scheduled text, at most one per (person, kind, slot), claimed before sending.
 

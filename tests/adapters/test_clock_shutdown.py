@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from bot import models
 from bot.clock import SHUTDOWN_GRACE_SECONDS
-from bot.outbox import CLAIM_TIMEOUT, FINAL_RECEIPTS, moves_forward
+from bot.outbox import CLAIM_TIMEOUT
+from bot.receipts import FINAL_RECEIPTS, moves_forward
 from bot.timeutil import utcnow
 from flows.helpline import HELPLINE_NUMBER
 from tests.adapters import test_receipts

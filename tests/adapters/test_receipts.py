@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from bot import models
 from bot.conversation import Inbound
-from bot.outbox import DELIVERY_ORDER, moves_forward
+from bot.receipts import DELIVERY_ORDER, moves_forward
 from bot.transport import TwilioTransport
 from tests.fakes.twilio_api import FakeTwilio
 from tests.support import make_app, make_settings, post_signed
