@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from bot import db
 from bot.store import Store
+from tests.support import migrate
 from tests import understanding as _models  # noqa: F401  (trains once; sets STEADY_MODEL_CACHE for subprocesses)
 
 POSTGRES_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -87,9 +88,13 @@ def empty_engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def engine(empty_engine: Engine) -> Engine:
-    """An engine on a database migrated to head."""
-    db.upgrade(empty_engine)
+def engine(empty_engine: Engine, database_url: str) -> Engine:
+    """An engine on a database migrated to head (SQLite: a copy of the migrated template)."""
+    if database_url.startswith("sqlite:///"):
+        empty_engine.dispose()
+        migrate(database_url)
+    else:
+        db.upgrade(empty_engine)
     return empty_engine
 
 
