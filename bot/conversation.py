@@ -36,6 +36,7 @@ class Inbound:
     now: datetime            # UTC
     sid: str | None = None   # Twilio's MessageSid; None from `steady chat` without one
     opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
+    address: phones.Address | None = None  # `sender` parsed, when the caller already did (the webhook)
 
 
 def delivered_count(inbound: Inbound, intent: str, replies: tuple[str, ...]) -> int:
@@ -71,6 +72,7 @@ class Conversation:
         self.understanding = understanding
         self.settings = settings
         self.schedules = tuple(schedules)   # Daily, QuitDates: keep scheduled texts in line with the turn
+        self.default_daily_time = settings.default_send_time.strftime("%H:%M")
 
     def context(self, now: datetime) -> Context:
         return Context(
@@ -87,7 +89,7 @@ class Conversation:
 
     def handle(self, inbound: Inbound) -> Answer:
         """Answer one inbound text. Raises ValueError when the sender is not a number."""
-        address = phones.parse_address(inbound.sender, self.settings.default_region)
+        address = inbound.address or phones.parse_address(inbound.sender, self.settings.default_region)
         now = inbound.now
         with self.store.transaction() as tx:
             if inbound.sid and not tx.claim_message(inbound.sid, now):
@@ -97,14 +99,20 @@ class Conversation:
                 stored = () if known is not None and known.opted_out else tx.stored_replies(inbound.sid) or ()
                 log.info("repeat delivery of %s from %s", inbound.sid, phones.mask(address.number))
                 return Answer("repeat", tuple(stored), repeat=True)
-            person = tx.find_person(address.number, address.channel) or tx.person(
-                address.number,
-                address.channel,
-                timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
-                now=now,
-                daily_time=self.settings.default_send_time.strftime("%H:%M"),
-            )
-            recent = tx.inbound_count(person.id, now - self.settings.loop_window)
+            since = now - self.settings.loop_window
+            found = tx.turn_person(address.number, address.channel, since)
+            if found is None:
+                tx.add_person(
+                    address.number,
+                    address.channel,
+                    timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
+                    now=now,
+                    daily_time=self.default_daily_time,
+                )
+                found = tx.turn_person(address.number, address.channel, since)
+                if found is None:  # pragma: no cover - the insert or a committed rival made it
+                    raise RuntimeError("person row vanished after insert")
+            person, recent = found
             state = tx.state_of(person)
             outcome = engine.turn(inbound.body, state, self.context(now), opt_out_type=inbound.opt_out_type)
             replies = outcome.replies
@@ -120,6 +128,7 @@ class Conversation:
                 tx.record_checkin(person.id, outcome.score, now)
             for schedule in self.schedules:
                 schedule.after_turn(tx, person, state, outcome, now)
+            tx.write_person(person)   # the state, last_inbound_at and the schedules' columns, in one UPDATE
             if inbound.sid:
                 tx.finish_message(inbound.sid, person.id, list(replies))
         if outcome.state.opted_out and not state.opted_out:

@@ -117,6 +117,56 @@ def test_a_failed_transaction_leaves_nothing_behind(store, engine):
     assert _count(engine, models.Person) == 0
 
 
+def test_turn_person_reads_the_person_and_their_recent_texts_in_one_go(store):
+    with store.transaction() as tx:
+        assert tx.turn_person(NUMBER, "sms", NOW - timedelta(minutes=5)) is None
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW, daily_time="08:15")
+        person, recent = tx.turn_person(NUMBER, "sms", NOW - timedelta(minutes=5))
+        assert (person.number, person.channel, person.timezone, person.daily_time, recent) == (
+            NUMBER, "sms", TZ, "08:15", 0)
+        assert tx.state_of(person) == State(timezone=TZ, daily_time="08:15")
+        for minutes in (10, 4, 1):
+            tx.record_turn(person, "other", 1, NOW - timedelta(minutes=minutes))
+        tx.write_person(person)
+    with store.transaction() as tx:
+        person, recent = tx.turn_person(NUMBER, "sms", NOW - timedelta(minutes=5))
+        assert recent == 2     # inbound texts in the window only; replies are not counted
+        assert person.last_inbound_at == NOW - timedelta(minutes=1)
+        assert tx.turn_person(NUMBER, "whatsapp", NOW) is None
+
+
+def test_a_person_row_writes_back_only_the_columns_the_turn_changed(store):
+    """A turn read the person before a concurrent STOP committed: its write must not put
+    opted_out back (nor anything else it did not change)."""
+    with store.transaction() as tx:
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW)
+        stale, _ = tx.turn_person(NUMBER, "sms", NOW)
+    with store.transaction() as tx:          # the STOP, committed meanwhile
+        person = tx.find_person(NUMBER, "sms")
+        tx.save_state(person, State(timezone=TZ, opted_out=True), NOW)
+    with store.transaction() as tx:
+        tx.save_state(stale, State(timezone=TZ, flow={"name": "plan", "step": 1}), NOW + timedelta(minutes=1))
+        tx.write_person(stale)
+    with store.transaction() as tx:
+        person = tx.find_person(NUMBER, "sms")
+        assert (person.opted_out, person.opted_out_at) == (True, NOW)
+        assert person.flow == {"name": "plan", "step": 1}
+        assert person.updated_at == NOW + timedelta(minutes=1)
+
+
+def test_a_person_row_with_nothing_changed_writes_nothing(store):
+    with store.transaction() as tx:
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW)
+        person, _ = tx.turn_person(NUMBER, "sms", NOW)
+        assert person.changes() == {}
+        tx.save_state(person, tx.state_of(person), NOW)      # the same state, at the same time
+        assert person.changes() == {}
+        person.daily_next_at = NOW
+        assert person.changes() == {"daily_next_at": NOW}
+        tx.write_person(person)
+        assert person.changes() == {}
+
+
 # Inbound messages -----------------------------------------------------------
 
 
