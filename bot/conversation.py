@@ -91,17 +91,17 @@ class Conversation:
         """Answer one inbound text. Raises ValueError when the sender is not a number."""
         address = inbound.address or phones.parse_address(inbound.sender, self.settings.default_region)
         now = inbound.now
+        since = now - self.settings.loop_window
         with self.store.transaction() as tx:
-            if inbound.sid and not tx.claim_message(inbound.sid, now):
+            opened = tx.open_turn(address.number, address.channel, since=since, now=now, sid=inbound.sid)
+            if not opened.claimed:
                 # STOP is absolute for repeats too: after an opt-out a redelivered text (the
                 # STOP itself included: Twilio blocks that reply anyway) gets silence.
                 known = tx.find_person(address.number, address.channel)
                 stored = () if known is not None and known.opted_out else tx.stored_replies(inbound.sid) or ()
                 log.info("repeat delivery of %s from %s", inbound.sid, phones.mask(address.number))
                 return Answer("repeat", tuple(stored), repeat=True)
-            since = now - self.settings.loop_window
-            found = tx.turn_person(address.number, address.channel, since)
-            if found is None:
+            if opened.person is None:
                 tx.add_person(
                     address.number,
                     address.channel,
@@ -109,10 +109,10 @@ class Conversation:
                     now=now,
                     daily_time=self.default_daily_time,
                 )
-                found = tx.turn_person(address.number, address.channel, since)
-                if found is None:  # pragma: no cover - the insert or a committed rival made it
+                opened = tx.open_turn(address.number, address.channel, since=since, now=now)
+                if opened.person is None:  # pragma: no cover - the insert or a committed rival made it
                     raise RuntimeError("person row vanished after insert")
-            person, recent = found
+            person, recent = opened.person, opened.recent
             state = tx.state_of(person)
             outcome = engine.turn(inbound.body, state, self.context(now), opt_out_type=inbound.opt_out_type)
             replies = outcome.replies
@@ -120,17 +120,16 @@ class Conversation:
             if throttled:
                 replies = ()
             tx.save_state(person, outcome.state, now)
-            tx.record_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
-                           sid=inbound.sid)
             for event in outcome.events:
                 tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
             if outcome.score is not None:
                 tx.record_checkin(person.id, outcome.score, now)
             for schedule in self.schedules:
                 schedule.after_turn(tx, person, state, outcome, now)
-            tx.write_person(person)   # the state, last_inbound_at and the schedules' columns, in one UPDATE
-            if inbound.sid:
-                tx.finish_message(inbound.sid, person.id, list(replies))
+            # The turn's record, the person's row (state, last_inbound_at, the schedules'
+            # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
+            tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
+                          sid=inbound.sid, replies=list(replies))
         if outcome.state.opted_out and not state.opted_out:
             self._after_opt_out(person.id)
         log.info(

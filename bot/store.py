@@ -17,14 +17,21 @@ import threading
 import time
 from datetime import datetime
 from typing import Any
+from typing import NamedTuple
 
+from sqlalchemy import Integer
+from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import delete
+from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import insert
+from sqlalchemy import literal
+from sqlalchemy import null
 from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
@@ -53,6 +60,15 @@ _PEOPLE = models.Person.__table__
 _PEOPLE_COLUMNS = tuple(_PEOPLE.c.keys())
 
 
+class Opened(NamedTuple):
+    """What Tx.open_turn found: whether the MessageSid was claimed now (False: a repeat),
+    the person (None: not yet known) and their inbound texts in the loop guard's window."""
+
+    claimed: bool
+    person: PersonRow | None
+    recent: int
+
+
 class WriteLockTimeout(TimeoutError):
     """SQLite's writer slot in this process stayed taken for the engine's whole wait bound."""
 
@@ -64,6 +80,7 @@ class Store:
         self.engine = engine
         self._sessions = session_factory(engine)
         self._sqlite = engine.dialect.name == "sqlite"
+        self._postgresql = engine.dialect.name == "postgresql"
         self._write_lock = threading.RLock() if self._sqlite else nullcontext()
         self._bound = wait_bound(engine)
 
@@ -81,7 +98,7 @@ class Store:
         """
         if not self._sqlite:
             with self._sessions.begin() as session:
-                yield Tx(session)
+                yield Tx(session, self._postgresql)
             return
         with self._sqlite_writer() as budget_ms, self._sessions.begin() as session:
             if budget_ms is not None:
@@ -130,8 +147,9 @@ class Tx:
     """The operations available inside one transaction. `session` is there for the
     adapters (scheduler, outbox) that need queries of their own."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, postgresql: bool = False) -> None:
         self.session = session
+        self._postgresql = postgresql   # open_turn and close_turn: one statement each
         self._connection: Connection | None = None
 
     def _core(self) -> Connection:
@@ -186,8 +204,49 @@ class Tx:
         changes = person.changes()
         if not changes:
             return
-        names = tuple(sorted(changes))
-        self._core().execute(_update_person(names), {**changes, "person_id": person.id})
+        params = {f"set_{name}": value for name, value in changes.items()}
+        self._core().execute(_update_person(tuple(sorted(changes))), {**params, "person_id": person.id})
+        person._read.update(changes)
+
+    # An inbound turn: open_turn, then close_turn ---------------------------------
+
+    def open_turn(self, number: str, channel: str, *, since: datetime, now: datetime,
+                  sid: str | None = None) -> Opened:
+        """Start an inbound turn: claim MessageSid `sid` (claim_message; none without one)
+        and read the person for (number, channel) with their texts since `since`
+        (turn_person). On PostgreSQL both in one statement: the claim waits for a
+        concurrent claim of the same sid as on its own; a repeat reads the rest afresh."""
+        params = {"number": number, "channel": channel, "since": since}
+        if sid is None:
+            found = self.turn_person(number, channel, since)
+            return Opened(True, *(found or (None, 0)))
+        if not self._postgresql:
+            claimed = self.claim_message(sid, now)
+            found = self.turn_person(number, channel, since)
+            return Opened(claimed, *(found or (None, 0)))
+        row = self._core().execute(_OPEN_TURN_POSTGRESQL, {**params, "sid": sid, "now": now}).one()._mapping
+        person = None if row["id"] is None else PersonRow(row)
+        return Opened(bool(row[_CLAIMED_KEY]), person, int(row[_RECENT_INBOUND_KEY] or 0))
+
+    def close_turn(self, person: PersonRow, intent: str, delivered: int, now: datetime, *,
+                   sid: str | None = None, replies: list[str] | None = None) -> None:
+        """Finish an inbound turn: record it (record_turn: the text and `delivered`
+        replies), write the person's row (write_person) and, with a `sid`, what was
+        answered (finish_message). On PostgreSQL all three in one statement."""
+        if not self._postgresql:
+            self.record_turn(person, intent, delivered, now, sid)
+            self.write_person(person)
+            if sid is not None:
+                self.finish_message(sid, person.id, list(replies or ()))
+            return
+        person.last_inbound_at = now
+        changes = person.changes()
+        params = {f"set_{name}": value for name, value in changes.items()}
+        params.update(person_id=person.id, intent=intent, at=now, sid=sid, out=delivered)
+        if sid is not None:
+            params["replies"] = list(replies or ())
+        statement = _close_turn_postgresql(tuple(sorted(changes)), sid is not None)
+        self._core().execute(statement, params)
         person._read.update(changes)
 
     def find_person(self, number: str, channel: str) -> models.Person | None:
@@ -320,6 +379,7 @@ _TURN_PERSON = select(
     .scalar_subquery().label(_RECENT_INBOUND_KEY),
 ).where(_PEOPLE.c.number == bindparam("number"), _PEOPLE.c.channel == bindparam("channel"))
 _RECORD_EVENTS = insert(_EVENTS)
+_EVENT_COLUMNS = ("person_id", "direction", "intent", "at", "message_sid")
 _CONSENTS = models.ConsentEvent.__table__
 _RECORD_CONSENT = insert(_CONSENTS).values({name: bindparam(name, type_=_CONSENTS.c[name].type)
                                             for name in ("person_id", "kind", "keyword", "channel", "at")})
@@ -336,9 +396,49 @@ _FINISH_MESSAGE = (   # a plain table UPDATE: no ORM bookkeeping on the hot path
 
 @functools.lru_cache(maxsize=None)
 def _update_person(names: tuple[str, ...]):
-    """UPDATE people SET <names> WHERE id = :person_id, built once per set of columns."""
-    return (update(_PEOPLE).where(_PEOPLE.c.id == bindparam("person_id"))
-            .values({name: bindparam(name, type_=_PEOPLE.c[name].type) for name in names}))
+    """UPDATE people SET <names> (parameters set_<name>) WHERE id = :person_id, built once
+    per set of columns."""
+    return (update(_PEOPLE).where(_PEOPLE.c.id == bindparam("person_id", type_=Integer()))
+            .values({name: bindparam(f"set_{name}", type_=_PEOPLE.c[name].type) for name in names}))
+
+
+# PostgreSQL runs data-modifying statements inside WITH, so a turn takes two round trips
+# there instead of five: the claim and the read, then the three writes. Each is run
+# exactly once, whatever the main statement reads; they share one snapshot but touch
+# different tables.
+_CLAIMED_KEY = "steady_claimed"
+_CLAIM = (
+    postgresql.insert(_PROCESSED)
+    .values(message_sid=bindparam("sid", type_=String()), received_at=bindparam("now", type_=UTCDateTime()))
+    .on_conflict_do_nothing(index_elements=["message_sid"])
+    .returning(_PROCESSED.c.message_sid)
+    .cte("claim")
+)
+_TURN_PERSON_ROW = _TURN_PERSON.subquery("person")
+_OPEN_TURN_POSTGRESQL = (    # one row whether or not the person exists: (SELECT 1) LEFT JOIN person
+    select(exists(select(_CLAIM.c.message_sid)).label(_CLAIMED_KEY), _TURN_PERSON_ROW)
+    .select_from(select(literal(1).label("one")).subquery("one").outerjoin(_TURN_PERSON_ROW, true()))
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _close_turn_postgresql(names: tuple[str, ...], with_sid: bool):
+    """WITH the person's UPDATE of <names> (none: no UPDATE), the INSERT of the text's
+    event and one per reply delivered (:out; in first, as record_turn), then the UPDATE
+    of the processed message (with a sid) or that INSERT itself. Built once per shape."""
+    person_id = bindparam("person_id", type_=Integer())
+    intent, at = bindparam("intent", type_=String()), bindparam("at", type_=UTCDateTime())
+    rows = select(person_id, literal("in"), intent, at, bindparam("sid", type_=String())).union_all(
+        select(person_id, literal("out"), intent, at, null())
+        .select_from(func.generate_series(1, bindparam("out", type_=Integer())))
+    )
+    events = insert(_EVENTS).from_select(list(_EVENT_COLUMNS), rows)
+    ctes = [_update_person(names).cte("person_update")] if names else []
+    if not with_sid:
+        return events.add_cte(*ctes) if ctes else events
+    finish = (update(_PROCESSED).where(_PROCESSED.c.message_sid == bindparam("sid", type_=String()))
+              .values(person_id=person_id, replies=bindparam("replies", type_=models.Json)))
+    return finish.add_cte(*ctes, events.cte("events"))
 
 
 def _insert_ignore(

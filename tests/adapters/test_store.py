@@ -167,6 +167,65 @@ def test_a_person_row_with_nothing_changed_writes_nothing(store):
         assert person.changes() == {}
 
 
+# An inbound turn: open_turn, close_turn (one statement each on PostgreSQL) ------------
+
+
+def test_a_turn_opens_with_the_claim_and_the_person_and_closes_with_every_write(store, engine):
+    since = NOW - timedelta(minutes=5)
+    with store.transaction() as tx:
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW, sid="SM1")
+        assert (opened.claimed, opened.person, opened.recent) == (True, None, 0)    # not known yet
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW)
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW)
+        person = opened.person
+        tx.save_state(person, State(timezone=TZ, flow={"name": "plan", "step": 1}), NOW)
+        person.daily_next_at = NOW + timedelta(days=1)       # as a schedule's after_turn does
+        tx.close_turn(person, "plan", 2, NOW, sid="SM1", replies=["one", "two"])
+    with store.transaction() as tx:
+        again = tx.open_turn(NUMBER, "sms", since=since, now=NOW, sid="SM1")
+        assert again.claimed is False                          # a repeat
+        assert tx.stored_replies("SM1") == ["one", "two"]
+        assert tx.session.get(models.ProcessedMessage, "SM1").person_id == person.id
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW, sid="SM2")
+        assert (opened.claimed, opened.recent) == (True, 1)
+        assert tx.state_of(opened.person).flow == {"name": "plan", "step": 1}
+        assert (opened.person.daily_next_at, opened.person.last_inbound_at) == (NOW + timedelta(days=1), NOW)
+        tx.close_turn(opened.person, "help", 0, NOW + timedelta(minutes=1))     # no sid: `steady chat`
+        events = tx.session.execute(
+            select(models.MessageEvent.direction, models.MessageEvent.intent, models.MessageEvent.message_sid,
+                   models.MessageEvent.at).order_by(models.MessageEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("in", "plan", "SM1", NOW), ("out", "plan", None, NOW), ("out", "plan", None, NOW),
+        ("in", "help", None, NOW + timedelta(minutes=1)),
+    ]
+    assert _count(engine, models.ProcessedMessage) == 2
+
+
+def test_concurrent_turns_of_one_sid_give_exactly_one_claim(store, engine):
+    _person_id(store)
+
+    def open_turn(_: int) -> bool:
+        with store.transaction() as tx:
+            opened = tx.open_turn(NUMBER, "sms", since=NOW, now=NOW, sid="SMrace")
+            assert opened.person is not None and opened.person.number == NUMBER
+            time.sleep(0.1)  # the winner holds its claim while the others try
+            return opened.claimed
+
+    assert sorted(_run_together(4, open_turn)) == [False, False, False, True]
+    assert _count(engine, models.ProcessedMessage) == 1
+
+
+def test_a_turn_rolled_back_leaves_its_sid_unclaimed(store):
+    _person_id(store)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            assert tx.open_turn(NUMBER, "sms", since=NOW, now=NOW, sid="SM1").claimed
+            raise RuntimeError("handler crashed")
+    with store.transaction() as tx:
+        assert tx.open_turn(NUMBER, "sms", since=NOW, now=NOW, sid="SM1").claimed
+
+
 # Inbound messages -----------------------------------------------------------
 
 
