@@ -132,10 +132,11 @@ class Conversation:
                           sid=inbound.sid, replies=list(replies))
         if outcome.state.opted_out and not state.opted_out:
             self._after_opt_out(person.id)
-        log.info(
-            "inbound from %s intent=%s replies=%d%s",
-            phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
-        )
+        if log.isEnabledFor(logging.INFO):   # the masked number is worked out only when logged
+            log.info(
+                "inbound from %s intent=%s replies=%d%s",
+                phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
+            )
         return Answer(outcome.intent, replies, throttled=throttled, detail=outcome.detail)
 
     def _after_opt_out(self, person_id: int) -> None:

@@ -212,32 +212,41 @@ class Tx:
 
     def open_turn(self, number: str, channel: str, *, since: datetime, now: datetime,
                   sid: str | None = None) -> Opened:
-        """Start an inbound turn: claim MessageSid `sid` (claim_message; none without one)
-        and read the person for (number, channel) with their texts since `since`
-        (turn_person). On PostgreSQL both in one statement: the claim waits for a
-        concurrent claim of the same sid as on its own; a repeat reads the rest afresh."""
+        """Start an inbound turn: claim MessageSid `sid` (none without one) and read the
+        person for (number, channel) with their texts since `since` (turn_person), in
+        one statement. close_turn must follow in the same transaction.
+
+        PostgreSQL inserts the claim (claim_message) inside that statement: a concurrent
+        claim of the same sid waits for this transaction, then sees a repeat. SQLite
+        looks the sid up instead, and close_turn inserts its row: SQLite has one writer
+        at a time (BEGIN IMMEDIATE, bot.db), so no other transaction can claim it between
+        the look and the commit, and the turn saves a statement.
+        """
         params = {"number": number, "channel": channel, "since": since}
         if sid is None:
             found = self.turn_person(number, channel, since)
             return Opened(True, *(found or (None, 0)))
-        if not self._postgresql:
-            claimed = self.claim_message(sid, now)
-            found = self.turn_person(number, channel, since)
-            return Opened(claimed, *(found or (None, 0)))
-        row = self._core().execute(_OPEN_TURN_POSTGRESQL, {**params, "sid": sid, "now": now}).one()._mapping
+        if self._postgresql:
+            row = self._core().execute(_OPEN_TURN_POSTGRESQL, {**params, "sid": sid, "now": now}).one()._mapping
+            claimed = bool(row[_CLAIMED_KEY])
+        else:
+            row = self._core().execute(_OPEN_TURN_SQLITE, {**params, "sid": sid}).one()._mapping
+            claimed = not row[_SEEN_KEY]
         person = None if row["id"] is None else PersonRow(row)
-        return Opened(bool(row[_CLAIMED_KEY]), person, int(row[_RECENT_INBOUND_KEY] or 0))
+        return Opened(claimed, person, int(row[_RECENT_INBOUND_KEY] or 0))
 
     def close_turn(self, person: PersonRow, intent: str, delivered: int, now: datetime, *,
                    sid: str | None = None, replies: list[str] | None = None) -> None:
         """Finish an inbound turn: record it (record_turn: the text and `delivered`
         replies), write the person's row (write_person) and, with a `sid`, what was
-        answered (finish_message). On PostgreSQL all three in one statement."""
+        answered (finish_message; on SQLite the sid's row itself, see open_turn). On
+        PostgreSQL all three in one statement."""
         if not self._postgresql:
             self.record_turn(person, intent, delivered, now, sid)
             self.write_person(person)
             if sid is not None:
-                self.finish_message(sid, person.id, list(replies or ()))
+                self._core().execute(_PROCESSED_SQLITE, {"sid": sid, "now": now, "person_id": person.id,
+                                                         "replies": list(replies or ())})
             return
         person.last_inbound_at = now
         changes = person.changes()
@@ -418,6 +427,19 @@ _TURN_PERSON_ROW = _TURN_PERSON.subquery("person")
 _OPEN_TURN_POSTGRESQL = (    # one row whether or not the person exists: (SELECT 1) LEFT JOIN person
     select(exists(select(_CLAIM.c.message_sid)).label(_CLAIMED_KEY), _TURN_PERSON_ROW)
     .select_from(select(literal(1).label("one")).subquery("one").outerjoin(_TURN_PERSON_ROW, true()))
+)
+
+
+# SQLite: the look-up of the sid with the person read, and the sid's row at the close.
+_SEEN_KEY = "steady_seen"
+_OPEN_TURN_SQLITE = (
+    select(exists(select(_PROCESSED.c.message_sid).where(_PROCESSED.c.message_sid == bindparam("sid", type_=String())))
+           .label(_SEEN_KEY), _TURN_PERSON_ROW)
+    .select_from(select(literal(1).label("one")).subquery("one").outerjoin(_TURN_PERSON_ROW, true()))
+)
+_PROCESSED_SQLITE = insert(_PROCESSED).values(
+    message_sid=bindparam("sid", type_=String()), received_at=bindparam("now", type_=UTCDateTime()),
+    person_id=bindparam("person_id", type_=Integer()), replies=bindparam("replies", type_=models.Json),
 )
 
 
