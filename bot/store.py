@@ -122,8 +122,8 @@ class Store:
 
 class PersonRow:
     """A person's row as an inbound turn reads and writes it: every column a plain
-    attribute, no ORM session behind it (the webhook's hot path; an ORM object costs
-    more to load and flush than the turn's SQL). The adapters' `after_turn` set its
+    attribute, no ORM session behind it (the webhook's hot path: loading and flushing an
+    ORM object was a fifth of a turn's CPU). The adapters' `after_turn` set its
     attributes like a models.Person's; `Tx.write_person` sends the columns that changed
     since it was read, in one UPDATE, so a column this turn did not change (a STOP
     committed by a concurrent turn) is never written back with a stale value."""
@@ -154,8 +154,8 @@ class Tx:
 
     def _core(self) -> Connection:
         """The transaction's connection, for statements that need none of the ORM's work
-        (Session.execute costs about as much again as running the statement). Pending ORM
-        changes reach the database first, so the order of writes is the caller's."""
+        (Session.execute adds its bookkeeping to every statement). Pending ORM changes
+        reach the database first, so the order of writes is the caller's."""
         self.session.flush()   # nothing to do (and cheap) unless an adapter changed ORM objects
         if self._connection is None:
             self._connection = self.session.connection()
@@ -411,8 +411,8 @@ def _update_person(names: tuple[str, ...]):
             .values({name: bindparam(f"set_{name}", type_=_PEOPLE.c[name].type) for name in names}))
 
 
-# PostgreSQL runs data-modifying statements inside WITH, so a turn takes two round trips
-# there instead of five: the claim and the read, then the three writes. Each is run
+# PostgreSQL runs data-modifying statements inside WITH, so a turn's own SQL is two
+# statements there instead of five: the claim and the read, then the three writes. Each is run
 # exactly once, whatever the main statement reads; they share one snapshot but touch
 # different tables.
 _CLAIMED_KEY = "steady_claimed"
