@@ -152,6 +152,7 @@ def run(args: argparse.Namespace, env: dict[str, str], workdir: Path, token: str
             merged.statuses[status] = merged.statuses.get(status, 0) + count
         merged.wall_s += part.wall_s
         merged.server_cpu_s += part.server_cpu_s
+        merged.database_cpu_s += part.database_cpu_s
         merged.client_cpu_s += part.client_cpu_s
     busy = [part.machine_busy for part in results if part.machine_busy is not None]
     merged.machine_busy = sum(busy) / len(busy) if busy else None
@@ -199,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  RSS (master + workers) after warm-up, every {args.every} texts, at the end: "
           f"{' -> '.join(f'{mb:.1f}' for mb in summary['rss_mb'])} MB "
           f"({summary['rss_growth']:+.1%})" if summary["rss_growth"] is not None else "  RSS: unknown", flush=True)
-    print(f"  server CPU {summary['server_cpu_ms_per_request']:.3f} ms/text, machine busy "
+    database = (f", PostgreSQL {summary['database_cpu_ms_per_request']:.3f} ms/text"
+                if args.database == "postgresql" else "")
+    print(f"  CPU per text: server {summary['server_cpu_ms_per_request']:.3f} ms{database}, "
+          f"load client {summary['client_cpu_ms_per_request']:.3f} ms", flush=True)
+    print(f"  machine busy "
           f"{summary['machine_busy_pct']}% of {os.cpu_count()} cores, load average {load_before:.2f} before, "
           f"{webhook.load_average():.2f} after", flush=True)
     print(f"  targets (no 5xx, p99 < {TARGET_P99_MS:.0f} ms, memory within {MEMORY_GROWTH_LIMIT:.0%}): "

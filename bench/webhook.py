@@ -256,6 +256,7 @@ class RunResult:
     wall_s: float = 0.0
     client_cpu_s: float = 0.0
     server_cpu_s: float = 0.0
+    database_cpu_s: float = 0.0                             # every PostgreSQL process on this machine
     machine_busy: float | None = None                      # share of all cores busy, 0..1
 
 
@@ -303,6 +304,7 @@ def drive(port: int, requests: list[bytes], concurrency: int, server_pid: int | 
         thread.start()
     cpu_before = time.process_time()
     server_before = server_cpu_s(server_pid) if server_pid else 0.0
+    database_before = database_cpu(server_pid)
     machine_before = machine_ticks()
     start.wait()
     began = time.perf_counter()
@@ -311,6 +313,8 @@ def drive(port: int, requests: list[bytes], concurrency: int, server_pid: int | 
     result.wall_s = time.perf_counter() - began
     result.client_cpu_s = time.process_time() - cpu_before
     result.server_cpu_s = server_cpu_s(server_pid) - server_before if server_pid else 0.0
+    database_after = database_cpu(server_pid)
+    result.database_cpu_s = sum(cpu - database_before.get(pid, 0.0) for pid, cpu in database_after.items())
     machine_after = machine_ticks()
     if machine_before and machine_after and machine_after[1] > machine_before[1]:
         result.machine_busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
@@ -338,6 +342,23 @@ def _children(pid: int) -> list[int]:
 def server_cpu_s(pid: int) -> float:
     """CPU seconds used so far by a gunicorn master and its live workers."""
     return _proc_cpu_s(pid) + sum(_proc_cpu_s(child) for child in _children(pid))
+
+
+def database_cpu(server_pid: int | None) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL process on this machine (its backends
+    serve the web process's connections), by pid; {} when no server is measured. Other
+    clients of the same PostgreSQL count too: run it otherwise idle for a clean figure."""
+    if not server_pid:
+        return {}
+    found = {}
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                pid = int(comm.parent.name)
+                found[pid] = _proc_cpu_s(pid)
+        except (OSError, ValueError):
+            pass
+    return found
 
 
 def machine_ticks() -> tuple[int, int] | None:
@@ -369,6 +390,8 @@ def summarise(result: RunResult, count: int) -> dict:
         "error_statuses": {str(k): v for k, v in sorted(result.statuses.items())},
         "client_cpu_s": round(result.client_cpu_s, 2),
         "server_cpu_ms_per_request": round(result.server_cpu_s * 1000 / count, 3) if count else 0.0,
+        "database_cpu_ms_per_request": round(result.database_cpu_s * 1000 / count, 3) if count else 0.0,
+        "client_cpu_ms_per_request": round(result.client_cpu_s * 1000 / count, 3) if count else 0.0,
         "machine_busy_pct": round(result.machine_busy * 100, 1) if result.machine_busy is not None else None,
         "wall_s": round(result.wall_s, 2),
     }

@@ -36,6 +36,7 @@ class Inbound:
     now: datetime            # UTC
     sid: str | None = None   # Twilio's MessageSid; None from `steady chat` without one
     opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
+    address: phones.Address | None = None  # `sender` parsed, when the caller already did (the webhook)
 
 
 def delivered_count(inbound: Inbound, intent: str, replies: tuple[str, ...]) -> int:
@@ -71,6 +72,7 @@ class Conversation:
         self.understanding = understanding
         self.settings = settings
         self.schedules = tuple(schedules)   # Daily, QuitDates: keep scheduled texts in line with the turn
+        self.default_daily_time = settings.default_send_time.strftime("%H:%M")
 
     def context(self, now: datetime) -> Context:
         return Context(
@@ -87,24 +89,30 @@ class Conversation:
 
     def handle(self, inbound: Inbound) -> Answer:
         """Answer one inbound text. Raises ValueError when the sender is not a number."""
-        address = phones.parse_address(inbound.sender, self.settings.default_region)
+        address = inbound.address or phones.parse_address(inbound.sender, self.settings.default_region)
         now = inbound.now
+        since = now - self.settings.loop_window
         with self.store.transaction() as tx:
-            if inbound.sid and not tx.claim_message(inbound.sid, now):
+            opened = tx.open_turn(address.number, address.channel, since=since, now=now, sid=inbound.sid)
+            if not opened.claimed:
                 # STOP is absolute for repeats too: after an opt-out a redelivered text (the
                 # STOP itself included: Twilio blocks that reply anyway) gets silence.
                 known = tx.find_person(address.number, address.channel)
                 stored = () if known is not None and known.opted_out else tx.stored_replies(inbound.sid) or ()
                 log.info("repeat delivery of %s from %s", inbound.sid, phones.mask(address.number))
                 return Answer("repeat", tuple(stored), repeat=True)
-            person = tx.find_person(address.number, address.channel) or tx.person(
-                address.number,
-                address.channel,
-                timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
-                now=now,
-                daily_time=self.settings.default_send_time.strftime("%H:%M"),
-            )
-            recent = tx.inbound_count(person.id, now - self.settings.loop_window)
+            if opened.person is None:
+                tx.add_person(
+                    address.number,
+                    address.channel,
+                    timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
+                    now=now,
+                    daily_time=self.default_daily_time,
+                )
+                opened = tx.open_turn(address.number, address.channel, since=since, now=now)
+                if opened.person is None:  # pragma: no cover - the insert or a committed rival made it
+                    raise RuntimeError("person row vanished after insert")
+            person, recent = opened.person, opened.recent
             state = tx.state_of(person)
             outcome = engine.turn(inbound.body, state, self.context(now), opt_out_type=inbound.opt_out_type)
             replies = outcome.replies
@@ -112,22 +120,23 @@ class Conversation:
             if throttled:
                 replies = ()
             tx.save_state(person, outcome.state, now)
-            tx.record_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
-                           sid=inbound.sid)
             for event in outcome.events:
                 tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
             if outcome.score is not None:
                 tx.record_checkin(person.id, outcome.score, now)
             for schedule in self.schedules:
                 schedule.after_turn(tx, person, state, outcome, now)
-            if inbound.sid:
-                tx.finish_message(inbound.sid, person.id, list(replies))
+            # The turn's record, the person's row (state, last_inbound_at, the schedules'
+            # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
+            tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
+                          sid=inbound.sid, replies=list(replies))
         if outcome.state.opted_out and not state.opted_out:
             self._after_opt_out(person.id)
-        log.info(
-            "inbound from %s intent=%s replies=%d%s",
-            phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
-        )
+        if log.isEnabledFor(logging.INFO):   # the masked number is worked out only when logged
+            log.info(
+                "inbound from %s intent=%s replies=%d%s",
+                phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
+            )
         return Answer(outcome.intent, replies, throttled=throttled, detail=outcome.detail)
 
     def _after_opt_out(self, person_id: int) -> None:

@@ -17,16 +17,25 @@ import threading
 import time
 from datetime import datetime
 from typing import Any
+from typing import NamedTuple
 
+from sqlalchemy import Integer
+from sqlalchemy import String
 from sqlalchemy import Table
+from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import delete
+from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import insert
+from sqlalchemy import literal
+from sqlalchemy import null
 from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,6 +56,19 @@ _PERSON_TABLES = (
 )
 
 
+_PEOPLE = models.Person.__table__
+_PEOPLE_COLUMNS = tuple(_PEOPLE.c.keys())
+
+
+class Opened(NamedTuple):
+    """What Tx.open_turn found: whether the MessageSid was claimed now (False: a repeat),
+    the person (None: not yet known) and their inbound texts in the loop guard's window."""
+
+    claimed: bool
+    person: PersonRow | None
+    recent: int
+
+
 class WriteLockTimeout(TimeoutError):
     """SQLite's writer slot in this process stayed taken for the engine's whole wait bound."""
 
@@ -58,6 +80,7 @@ class Store:
         self.engine = engine
         self._sessions = session_factory(engine)
         self._sqlite = engine.dialect.name == "sqlite"
+        self._postgresql = engine.dialect.name == "postgresql"
         self._write_lock = threading.RLock() if self._sqlite else nullcontext()
         self._bound = wait_bound(engine)
 
@@ -75,7 +98,7 @@ class Store:
         """
         if not self._sqlite:
             with self._sessions.begin() as session:
-                yield Tx(session)
+                yield Tx(session, self._postgresql)
             return
         with self._sqlite_writer() as budget_ms, self._sessions.begin() as session:
             if budget_ms is not None:
@@ -97,12 +120,46 @@ class Store:
             self._write_lock.release()
 
 
+class PersonRow:
+    """A person's row as an inbound turn reads and writes it: every column a plain
+    attribute, no ORM session behind it (the webhook's hot path: loading and flushing an
+    ORM object was a fifth of a turn's CPU). The adapters' `after_turn` set its
+    attributes like a models.Person's; `Tx.write_person` sends the columns that changed
+    since it was read, in one UPDATE, so a column this turn did not change (a STOP
+    committed by a concurrent turn) is never written back with a stale value."""
+
+    __slots__ = (*_PEOPLE.c.keys(), "_read")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        for name in _PEOPLE_COLUMNS:
+            setattr(self, name, values[name])
+        self._read = {name: values[name] for name in _PEOPLE_COLUMNS}
+
+    def changes(self) -> dict[str, Any]:
+        """The columns whose value differs from the one read (JSON by equality)."""
+        return {name: value for name, read in self._read.items() if (value := getattr(self, name)) != read}
+
+    def __repr__(self) -> str:  # never the number: reprs end up in logs
+        return f"<PersonRow id={self.id} channel={self.channel}>"
+
+
 class Tx:
     """The operations available inside one transaction. `session` is there for the
     adapters (scheduler, outbox) that need queries of their own."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, postgresql: bool = False) -> None:
         self.session = session
+        self._postgresql = postgresql   # open_turn and close_turn: one statement each
+        self._connection: Connection | None = None
+
+    def _core(self) -> Connection:
+        """The transaction's connection, for statements that need none of the ORM's work
+        (Session.execute adds its bookkeeping to every statement). Pending ORM changes
+        reach the database first, so the order of writes is the caller's."""
+        self.session.flush()   # nothing to do (and cheap) unless an adapter changed ORM objects
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     # People ---------------------------------------------------------------
 
@@ -117,20 +174,95 @@ class Tx:
         found = self.find_person(number, channel)
         if found is not None:
             return found
-        values = {"number": number, "channel": channel, "timezone": timezone, "created_at": now, "updated_at": now}
-        if daily_time is not None:
-            values["daily_time"] = daily_time
-        _insert_ignore(self.session, models.Person.__table__, values, conflict=("number", "channel"))
+        self.add_person(number, channel, timezone=timezone, now=now, daily_time=daily_time)
         found = self.find_person(number, channel)
         if found is None:  # pragma: no cover - the insert or a committed rival made it
             raise RuntimeError("person row vanished after insert")
         return found
 
+    def add_person(self, number: str, channel: str, *, timezone: str, now: datetime,
+                   daily_time: str | None = None) -> None:
+        """Insert the person for (number, channel) unless a row for them exists (or a
+        concurrent request is inserting one: then wait for it, never fail)."""
+        values = {"number": number, "channel": channel, "timezone": timezone, "created_at": now, "updated_at": now}
+        if daily_time is not None:
+            values["daily_time"] = daily_time
+        _insert_ignore(self._core(), _PEOPLE, values, conflict=("number", "channel"))
+
+    def turn_person(self, number: str, channel: str, since: datetime) -> tuple[PersonRow, int] | None:
+        """The person for (number, channel) as a PersonRow, with how many texts they sent
+        at or after `since` (the loop guard), in one SELECT; None if there is no such person."""
+        row = self._core().execute(_TURN_PERSON, {"number": number, "channel": channel, "since": since}).first()
+        if row is None:
+            return None
+        values = row._mapping
+        return PersonRow(values), int(values[_RECENT_INBOUND_KEY] or 0)
+
+    def write_person(self, person: PersonRow) -> None:
+        """Write what changed on a PersonRow (save_state, record_turn, the adapters'
+        after_turn) back to its row, in one UPDATE of those columns."""
+        changes = person.changes()
+        if not changes:
+            return
+        params = {f"set_{name}": value for name, value in changes.items()}
+        self._core().execute(_update_person(tuple(sorted(changes))), {**params, "person_id": person.id})
+        person._read.update(changes)
+
+    # An inbound turn: open_turn, then close_turn ---------------------------------
+
+    def open_turn(self, number: str, channel: str, *, since: datetime, now: datetime,
+                  sid: str | None = None) -> Opened:
+        """Start an inbound turn: claim MessageSid `sid` (none without one) and read the
+        person for (number, channel) with their texts since `since` (turn_person), in
+        one statement. close_turn must follow in the same transaction.
+
+        PostgreSQL inserts the claim (claim_message) inside that statement: a concurrent
+        claim of the same sid waits for this transaction, then sees a repeat. SQLite
+        looks the sid up instead, and close_turn inserts its row: SQLite has one writer
+        at a time (BEGIN IMMEDIATE, bot.db), so no other transaction can claim it between
+        the look and the commit, and the turn saves a statement.
+        """
+        params = {"number": number, "channel": channel, "since": since}
+        if sid is None:
+            found = self.turn_person(number, channel, since)
+            return Opened(True, *(found or (None, 0)))
+        if self._postgresql:
+            row = self._core().execute(_OPEN_TURN_POSTGRESQL, {**params, "sid": sid, "now": now}).one()._mapping
+            claimed = bool(row[_CLAIMED_KEY])
+        else:
+            row = self._core().execute(_OPEN_TURN_SQLITE, {**params, "sid": sid}).one()._mapping
+            claimed = not row[_SEEN_KEY]
+        person = None if row["id"] is None else PersonRow(row)
+        return Opened(claimed, person, int(row[_RECENT_INBOUND_KEY] or 0))
+
+    def close_turn(self, person: PersonRow, intent: str, delivered: int, now: datetime, *,
+                   sid: str | None = None, replies: list[str] | None = None) -> None:
+        """Finish an inbound turn: record it (record_turn: the text and `delivered`
+        replies), write the person's row (write_person) and, with a `sid`, what was
+        answered (finish_message; on SQLite the sid's row itself, see open_turn). On
+        PostgreSQL all three in one statement."""
+        if not self._postgresql:
+            self.record_turn(person, intent, delivered, now, sid)
+            self.write_person(person)
+            if sid is not None:
+                self._core().execute(_PROCESSED_SQLITE, {"sid": sid, "now": now, "person_id": person.id,
+                                                         "replies": list(replies or ())})
+            return
+        person.last_inbound_at = now
+        changes = person.changes()
+        params = {f"set_{name}": value for name, value in changes.items()}
+        params.update(person_id=person.id, intent=intent, at=now, sid=sid, out=delivered)
+        if sid is not None:
+            params["replies"] = list(replies or ())
+        statement = _close_turn_postgresql(tuple(sorted(changes)), sid is not None)
+        self._core().execute(statement, params)
+        person._read.update(changes)
+
     def find_person(self, number: str, channel: str) -> models.Person | None:
         """The person for (number, channel), or None; never creates one."""
         return self.session.scalars(_FIND_PERSON, {"number": number, "channel": channel}).one_or_none()
 
-    def state_of(self, person: models.Person) -> State:
+    def state_of(self, person: models.Person | PersonRow) -> State:
         """The person's conversation state, as the pure engine sees it."""
         return State(
             opted_out=person.opted_out,
@@ -143,8 +275,9 @@ class Tx:
             plan=_to_json(person.plan),
         )
 
-    def save_state(self, person: models.Person, state: State, now: datetime) -> None:
-        """Write `state` back to the person's row.
+    def save_state(self, person: models.Person | PersonRow, state: State, now: datetime) -> None:
+        """Write `state` back to the person's row (a models.Person is flushed by the
+        session; a PersonRow by write_person).
 
         An opt-out flip stamps opted_out_at (on STOP) or opted_in_at (on START), the
         times the consent record needs. daily_next_at is left to the scheduler.
@@ -182,7 +315,7 @@ class Tx:
         """Mark MessageSid `sid` as being handled. False if it was already claimed,
         i.e. this delivery is a repeat (also when the first is still in flight)."""
         return _insert_ignore(
-            self.session,
+            self._core(),
             models.ProcessedMessage.__table__,
             {"message_sid": sid, "received_at": now},
             conflict=("message_sid",),
@@ -199,7 +332,7 @@ class Tx:
 
     def finish_message(self, sid: str, person_id: int | None, replies: list[str]) -> None:
         """Record who `sid` came from and what we answered, for repeats."""
-        self.session.execute(_FINISH_MESSAGE, {"sid": sid, "person_id": person_id, "replies": list(replies)})
+        self._core().execute(_FINISH_MESSAGE, {"sid": sid, "person_id": person_id, "replies": list(replies)})
 
     def prune_processed(self, before: datetime) -> int:
         """Forget MessageSids received before `before`; returns how many."""
@@ -211,52 +344,57 @@ class Tx:
     # Records (never a message body) ---------------------------------------
 
     def record_turn(
-        self, person: models.Person, intent: str, replies: int, now: datetime, sid: str | None = None
+        self, person: models.Person | PersonRow, intent: str, replies: int, now: datetime, sid: str | None = None
     ) -> None:
         """One inbound text and its replies, by intent and time, in one INSERT; the
         person's last_inbound_at rides on the turn's one UPDATE of their row."""
         person.last_inbound_at = now
         rows = [{"person_id": person.id, "direction": "in", "intent": intent, "at": now, "message_sid": sid}]
         rows += [{"person_id": person.id, "direction": "out", "intent": intent, "at": now, "message_sid": None}] * replies
-        self.session.execute(_RECORD_EVENTS, rows)
+        self._core().execute(_RECORD_EVENTS, rows)
 
     def inbound_count(self, person_id: int, since: datetime) -> int:
         """How many messages the person sent at or after `since` (the loop guard)."""
-        return int(self.session.scalar(_INBOUND_COUNT, {"person_id": person_id, "since": since}) or 0)
+        return int(self._core().execute(_INBOUND_COUNT, {"person_id": person_id, "since": since}).scalar() or 0)
 
     def record_consent(
         self, person_id: int, kind: str, keyword: str, channel: str, now: datetime
     ) -> None:
         """Add to the consent record (opt_out, opt_in, daily_on, ...)."""
-        self.session.add(
-            models.ConsentEvent(
-                person_id=person_id, kind=kind, keyword=keyword, channel=channel, at=now
-            )
-        )
-        self.session.flush()
+        self._core().execute(_RECORD_CONSENT, {"person_id": person_id, "kind": kind, "keyword": keyword,
+                                               "channel": channel, "at": now})
 
     def record_checkin(self, person_id: int, score: int, now: datetime) -> None:
         """A quit-date check-in answer: the 1-5 number and its time, nothing else."""
         if not 1 <= score <= 5:
             raise ValueError("a check-in score is 1 to 5")
-        self.session.add(models.Checkin(person_id=person_id, score=score, at=now))
-        self.session.flush()
+        self._core().execute(_RECORD_CHECKIN, {"person_id": person_id, "score": score, "at": now})
 
 
 # The webhook's statements, built once: building a statement costs more than running it.
+# Plain table statements run on the connection (Tx._core): no ORM bookkeeping on the hot path.
 _FIND_PERSON = select(models.Person).where(
     models.Person.number == bindparam("number"), models.Person.channel == bindparam("channel")
 )
+_EVENTS = models.MessageEvent.__table__
+_INBOUND_SINCE = and_(_EVENTS.c.direction == "in", _EVENTS.c.at >= bindparam("since", type_=UTCDateTime()))
 _INBOUND_COUNT = (
-    select(func.count())
-    .select_from(models.MessageEvent)
-    .where(
-        models.MessageEvent.person_id == bindparam("person_id"),
-        models.MessageEvent.direction == "in",
-        models.MessageEvent.at >= bindparam("since", type_=UTCDateTime()),
-    )
+    select(func.count()).select_from(_EVENTS).where(_EVENTS.c.person_id == bindparam("person_id"), _INBOUND_SINCE)
 )
-_RECORD_EVENTS = insert(models.MessageEvent.__table__)
+_RECENT_INBOUND_KEY = "steady_recent_inbound"
+_TURN_PERSON = select(
+    _PEOPLE,
+    select(func.count()).select_from(_EVENTS).where(_EVENTS.c.person_id == _PEOPLE.c.id, _INBOUND_SINCE)
+    .scalar_subquery().label(_RECENT_INBOUND_KEY),
+).where(_PEOPLE.c.number == bindparam("number"), _PEOPLE.c.channel == bindparam("channel"))
+_RECORD_EVENTS = insert(_EVENTS)
+_EVENT_COLUMNS = ("person_id", "direction", "intent", "at", "message_sid")
+_CONSENTS = models.ConsentEvent.__table__
+_RECORD_CONSENT = insert(_CONSENTS).values({name: bindparam(name, type_=_CONSENTS.c[name].type)
+                                            for name in ("person_id", "kind", "keyword", "channel", "at")})
+_CHECKINS = models.Checkin.__table__
+_RECORD_CHECKIN = insert(_CHECKINS).values({name: bindparam(name, type_=_CHECKINS.c[name].type)
+                                            for name in ("person_id", "score", "at")})
 _PROCESSED = models.ProcessedMessage.__table__
 _FINISH_MESSAGE = (   # a plain table UPDATE: no ORM bookkeeping on the hot path
     update(_PROCESSED)
@@ -265,8 +403,68 @@ _FINISH_MESSAGE = (   # a plain table UPDATE: no ORM bookkeeping on the hot path
 )
 
 
+@functools.lru_cache(maxsize=None)
+def _update_person(names: tuple[str, ...]):
+    """UPDATE people SET <names> (parameters set_<name>) WHERE id = :person_id, built once
+    per set of columns."""
+    return (update(_PEOPLE).where(_PEOPLE.c.id == bindparam("person_id", type_=Integer()))
+            .values({name: bindparam(f"set_{name}", type_=_PEOPLE.c[name].type) for name in names}))
+
+
+# PostgreSQL runs data-modifying statements inside WITH, so a turn's own SQL is two
+# statements there instead of five: the claim and the read, then the three writes. Each is run
+# exactly once, whatever the main statement reads; they share one snapshot but touch
+# different tables.
+_CLAIMED_KEY = "steady_claimed"
+_CLAIM = (
+    postgresql.insert(_PROCESSED)
+    .values(message_sid=bindparam("sid", type_=String()), received_at=bindparam("now", type_=UTCDateTime()))
+    .on_conflict_do_nothing(index_elements=["message_sid"])
+    .returning(_PROCESSED.c.message_sid)
+    .cte("claim")
+)
+_TURN_PERSON_ROW = _TURN_PERSON.subquery("person")
+_OPEN_TURN_POSTGRESQL = (    # one row whether or not the person exists: (SELECT 1) LEFT JOIN person
+    select(exists(select(_CLAIM.c.message_sid)).label(_CLAIMED_KEY), _TURN_PERSON_ROW)
+    .select_from(select(literal(1).label("one")).subquery("one").outerjoin(_TURN_PERSON_ROW, true()))
+)
+
+
+# SQLite: the look-up of the sid with the person read, and the sid's row at the close.
+_SEEN_KEY = "steady_seen"
+_OPEN_TURN_SQLITE = (
+    select(exists(select(_PROCESSED.c.message_sid).where(_PROCESSED.c.message_sid == bindparam("sid", type_=String())))
+           .label(_SEEN_KEY), _TURN_PERSON_ROW)
+    .select_from(select(literal(1).label("one")).subquery("one").outerjoin(_TURN_PERSON_ROW, true()))
+)
+_PROCESSED_SQLITE = insert(_PROCESSED).values(
+    message_sid=bindparam("sid", type_=String()), received_at=bindparam("now", type_=UTCDateTime()),
+    person_id=bindparam("person_id", type_=Integer()), replies=bindparam("replies", type_=models.Json),
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _close_turn_postgresql(names: tuple[str, ...], with_sid: bool):
+    """WITH the person's UPDATE of <names> (none: no UPDATE), the INSERT of the text's
+    event and one per reply delivered (:out; in first, as record_turn), then the UPDATE
+    of the processed message (with a sid) or that INSERT itself. Built once per shape."""
+    person_id = bindparam("person_id", type_=Integer())
+    intent, at = bindparam("intent", type_=String()), bindparam("at", type_=UTCDateTime())
+    rows = select(person_id, literal("in"), intent, at, bindparam("sid", type_=String())).union_all(
+        select(person_id, literal("out"), intent, at, null())
+        .select_from(func.generate_series(1, bindparam("out", type_=Integer())))
+    )
+    events = insert(_EVENTS).from_select(list(_EVENT_COLUMNS), rows)
+    ctes = [_update_person(names).cte("person_update")] if names else []
+    if not with_sid:
+        return events.add_cte(*ctes) if ctes else events
+    finish = (update(_PROCESSED).where(_PROCESSED.c.message_sid == bindparam("sid", type_=String()))
+              .values(person_id=person_id, replies=bindparam("replies", type_=models.Json)))
+    return finish.add_cte(*ctes, events.cte("events"))
+
+
 def _insert_ignore(
-    session: Session, table: Table, values: dict[str, Any], conflict: tuple[str, ...]
+    connection: Connection, table: Table, values: dict[str, Any], conflict: tuple[str, ...]
 ) -> bool:
     """INSERT unless a row with the same `conflict` key exists; True if inserted.
 
@@ -274,14 +472,12 @@ def _insert_ignore(
     transaction, then do nothing (or insert, if that one rolled back), never raise.
     SQLite transactions are serialised (BEGIN IMMEDIATE, see bot.db), so the same holds.
     """
-    # Pending ORM changes must reach the database before we go around the ORM.
-    session.flush()
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     if dialect in ("postgresql", "sqlite"):
-        return session.execute(_insert_ignore_statement(dialect, table, conflict), values).rowcount == 1
+        return connection.execute(_insert_ignore_statement(dialect, table, conflict), values).rowcount == 1
     try:  # pragma: no cover - other databases: a savepoint absorbs the duplicate
-        with session.begin_nested():
-            session.execute(insert(table).values(**values))
+        with connection.begin_nested():
+            connection.execute(insert(table).values(**values))
         return True
     except IntegrityError:  # pragma: no cover
         return False

@@ -117,6 +117,117 @@ def test_a_failed_transaction_leaves_nothing_behind(store, engine):
     assert _count(engine, models.Person) == 0
 
 
+def test_turn_person_reads_the_person_and_their_recent_texts_in_one_go(store):
+    with store.transaction() as tx:
+        assert tx.turn_person(NUMBER, "sms", NOW - timedelta(minutes=5)) is None
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW, daily_time="08:15")
+        person, recent = tx.turn_person(NUMBER, "sms", NOW - timedelta(minutes=5))
+        assert (person.number, person.channel, person.timezone, person.daily_time, recent) == (
+            NUMBER, "sms", TZ, "08:15", 0)
+        assert tx.state_of(person) == State(timezone=TZ, daily_time="08:15")
+        for minutes in (10, 4, 1):
+            tx.record_turn(person, "other", 1, NOW - timedelta(minutes=minutes))
+        tx.write_person(person)
+    with store.transaction() as tx:
+        person, recent = tx.turn_person(NUMBER, "sms", NOW - timedelta(minutes=5))
+        assert recent == 2     # inbound texts in the window only; replies are not counted
+        assert person.last_inbound_at == NOW - timedelta(minutes=1)
+        assert tx.turn_person(NUMBER, "whatsapp", NOW) is None
+
+
+def test_a_person_row_writes_back_only_the_columns_the_turn_changed(store):
+    """A turn read the person before a concurrent STOP committed: its write must not put
+    opted_out back (nor anything else it did not change)."""
+    with store.transaction() as tx:
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW)
+        stale, _ = tx.turn_person(NUMBER, "sms", NOW)
+    with store.transaction() as tx:          # the STOP, committed meanwhile
+        person = tx.find_person(NUMBER, "sms")
+        tx.save_state(person, State(timezone=TZ, opted_out=True), NOW)
+    with store.transaction() as tx:
+        tx.save_state(stale, State(timezone=TZ, flow={"name": "plan", "step": 1}), NOW + timedelta(minutes=1))
+        tx.write_person(stale)
+    with store.transaction() as tx:
+        person = tx.find_person(NUMBER, "sms")
+        assert (person.opted_out, person.opted_out_at) == (True, NOW)
+        assert person.flow == {"name": "plan", "step": 1}
+        assert person.updated_at == NOW + timedelta(minutes=1)
+
+
+def test_a_person_row_with_nothing_changed_writes_nothing(store):
+    with store.transaction() as tx:
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW)
+        person, _ = tx.turn_person(NUMBER, "sms", NOW)
+        assert person.changes() == {}
+        tx.save_state(person, tx.state_of(person), NOW)      # the same state, at the same time
+        assert person.changes() == {}
+        person.daily_next_at = NOW
+        assert person.changes() == {"daily_next_at": NOW}
+        tx.write_person(person)
+        assert person.changes() == {}
+
+
+# An inbound turn: open_turn, close_turn (one statement each on PostgreSQL) ------------
+
+
+def test_a_turn_opens_with_the_claim_and_the_person_and_closes_with_every_write(store, engine):
+    since = NOW - timedelta(minutes=5)
+    with store.transaction() as tx:
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW, sid="SM1")
+        assert (opened.claimed, opened.person, opened.recent) == (True, None, 0)    # not known yet
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW)
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW)
+        person = opened.person
+        tx.save_state(person, State(timezone=TZ, flow={"name": "plan", "step": 1}), NOW)
+        person.daily_next_at = NOW + timedelta(days=1)       # as a schedule's after_turn does
+        tx.close_turn(person, "plan", 2, NOW, sid="SM1", replies=["one", "two"])
+    with store.transaction() as tx:
+        again = tx.open_turn(NUMBER, "sms", since=since, now=NOW, sid="SM1")
+        assert again.claimed is False                          # a repeat
+        assert tx.stored_replies("SM1") == ["one", "two"]
+        assert tx.session.get(models.ProcessedMessage, "SM1").person_id == person.id
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW)                # no sid: `steady chat`
+        assert (opened.claimed, opened.recent) == (True, 1)
+        assert tx.state_of(opened.person).flow == {"name": "plan", "step": 1}
+        assert (opened.person.daily_next_at, opened.person.last_inbound_at) == (NOW + timedelta(days=1), NOW)
+        tx.close_turn(opened.person, "help", 0, NOW + timedelta(minutes=1))
+        events = tx.session.execute(
+            select(models.MessageEvent.direction, models.MessageEvent.intent, models.MessageEvent.message_sid,
+                   models.MessageEvent.at).order_by(models.MessageEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("in", "plan", "SM1", NOW), ("out", "plan", None, NOW), ("out", "plan", None, NOW),
+        ("in", "help", None, NOW + timedelta(minutes=1)),
+    ]
+    assert _count(engine, models.ProcessedMessage) == 1
+
+
+def test_concurrent_turns_of_one_sid_give_exactly_one_claim(store, engine):
+    _person_id(store)
+
+    def open_turn(_: int) -> bool:
+        with store.transaction() as tx:
+            opened = tx.open_turn(NUMBER, "sms", since=NOW, now=NOW, sid="SMrace")
+            assert opened.person is not None and opened.person.number == NUMBER
+            time.sleep(0.1)  # the winner holds its claim while the others try
+            if opened.claimed:
+                tx.close_turn(opened.person, "help", 1, NOW, sid="SMrace", replies=["the reply"])
+            return opened.claimed
+
+    assert sorted(_run_together(4, open_turn)) == [False, False, False, True]
+    assert _count(engine, models.ProcessedMessage) == 1
+
+
+def test_a_turn_rolled_back_leaves_its_sid_unclaimed(store):
+    _person_id(store)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            assert tx.open_turn(NUMBER, "sms", since=NOW, now=NOW, sid="SM1").claimed
+            raise RuntimeError("handler crashed")
+    with store.transaction() as tx:
+        assert tx.open_turn(NUMBER, "sms", since=NOW, now=NOW, sid="SM1").claimed
+
+
 # Inbound messages -----------------------------------------------------------
 
 

@@ -290,3 +290,25 @@ def test_a_status_callback_missing_fields_gets_400(client, params):
 def test_a_status_callback_for_an_unknown_message_is_accepted_quietly(client):
     response = post_signed(client, "/sms/status", {"MessageSid": "SM" + "a" * 32, "MessageStatus": "sent", "ErrorCode": "x"})
     assert response.status_code == 204
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(replies=st.lists(st.text(max_size=200), max_size=3))
+def test_twiml_is_byte_for_byte_what_the_twilio_library_writes(replies):
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from bot.webhook import twiml
+
+    expected = MessagingResponse()
+    for reply in replies:
+        expected.message(reply)
+    assert twiml(replies) == str(expected)
+
+
+def test_twiml_escapes_markup_in_a_reply():
+    from bot.webhook import twiml
+
+    assert twiml(["a < b & c > d", "<Redirect>x</Redirect>"]) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>a &lt; b &amp; c &gt; d</Message>'
+        "<Message>&lt;Redirect&gt;x&lt;/Redirect&gt;</Message></Response>"
+    )
