@@ -123,7 +123,7 @@ class Store:
 class PersonRow:
     """A person's row as an inbound turn reads and writes it: every column a plain
     attribute, no ORM session behind it (the webhook's hot path: loading and flushing an
-    ORM object was a fifth of a turn's CPU). The adapters' `after_turn` set its
+    ORM object was a fifth of a turn's CPU). The handlers of bot.schedules set its
     attributes like a models.Person's; `Tx.write_person` sends the columns that changed
     since it was read, in one UPDATE, so a column this turn did not change (a STOP
     committed by a concurrent turn) is never written back with a stale value."""

@@ -28,7 +28,9 @@ from bot.transport import MemoryTransport
 from flows.helpline import HELPLINE_NUMBER, ensure_helpline
 from tests.support import (
     ACCOUNT,
+    PERSON,
     STEADY_NUMBER,
+    TOKEN,
     make_app,
     make_settings,
     new_sid,
@@ -404,3 +406,29 @@ def test_a_webhook_with_a_repeated_key_is_verified_over_every_value(client):
     first_values_only = sign("http://localhost/sms", form.to_dict(flat=True))
     refused = client.post("/sms", data=form, headers={"X-Twilio-Signature": first_values_only})
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("base", ["https://mycompany.com", "https://mycompany.com:443", "http://localhost",
+                                  "http://localhost:80", "http://localhost:5000"])
+@pytest.mark.parametrize("signed_as", ["as called", "with the port", "without the port", "another URL"])
+def test_one_hmac_per_check_agrees_with_twilios_validate(base, signed_as):
+    """bot.signature tries twilio's two URL forms one at a time; it must accept and refuse
+    exactly what RequestValidator.validate does."""
+    from urllib.parse import urlparse
+
+    from twilio.request_validator import RequestValidator, add_port, remove_port
+
+    form = MultiDict([("Body", "HELP"), ("From", PERSON), ("MessageSid", "SM1"), ("MediaUrl0", "a"), ("MediaUrl0", "b")])
+    # werkzeug drops a default port from the host, so that URL is the one signed_url gives
+    called = base.removesuffix(":443") if base.startswith("https") else base.removesuffix(":80")
+    url = f"{called}/sms?org=Cl%C3%ADnica"
+    parsed = urlparse(url)
+    target = {"as called": url, "with the port": add_port(parsed), "without the port": remove_port(parsed),
+              "another URL": f"{base}/other"}[signed_as]
+    header = RequestValidator(TOKEN).compute_signature(target, form)
+    with Flask(__name__).test_request_context("/sms?org=Cl%C3%ADnica", base_url=base, method="POST", data=form,
+                                              headers={"X-Twilio-Signature": header}):
+        assert signature.signed_url(request, Settings()) == url
+        ours = signature.is_valid(request, Settings(twilio_auth_token=TOKEN))
+        assert ours == RequestValidator(TOKEN).validate(url, request.form, header)
+        assert ours == (signed_as != "another URL")
