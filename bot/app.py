@@ -82,7 +82,7 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     outbox = Outbox(store, settings, transport, concurrency=settings.send_concurrency)
     daily = Daily(store, loaded, settings, outbox)
     quit_dates = QuitDates(store, loaded, settings, outbox)
-    schedules = Schedules(daily, quit_dates, outbox)
+    schedules = Schedules(daily, quit_dates, outbox, loaded.helpline)
     conversation = Conversation(store, loaded, matcher, settings, schedules=(schedules,),
                                 understanding=understanding)
     return Steady(settings, loaded, matcher, understanding, store, transport, outbox, daily, quit_dates, conversation,

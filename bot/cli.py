@@ -185,7 +185,7 @@ def twilio_opt_out_text() -> None:
     from flows.content import ContentError
     from flows.engine import CARRIER_REPLY
     from flows.gsm import segments
-    from flows.helpline import ensure_helpline
+    from flows.outgoing import outgoing
 
     settings = _settings()
     try:
@@ -195,7 +195,7 @@ def twilio_opt_out_text() -> None:
     labels = {"stop": "Opt-out (STOP) confirmation", "start": "Opt-in (START) confirmation", "help": "HELP reply"}
     for keyword, message_id in CARRIER_REPLY.items():
         text = loaded.text(message_id, program=settings.program_name, support=settings.support_contact)
-        text = ensure_helpline(text, loaded.helpline)
+        text = outgoing(text, loaded.helpline)
         click.echo(f"== {labels[keyword]} ({len(text)} characters, {segments(text)} segments) ==")
         click.echo(text)
         click.echo()

@@ -19,6 +19,7 @@ from flows.carrier import carrier_blocked
 from flows.context import Context
 from flows.content import Content
 from flows.matcher import Matcher
+from flows.outgoing import outgoing
 from flows.schedule import QuietHours
 from flows.understand import Understanding
 
@@ -115,7 +116,9 @@ class Conversation:
             person, recent = opened.person, opened.recent
             state = tx.state_of(person)
             outcome = engine.turn(inbound.body, state, self.context(now), opt_out_type=inbound.opt_out_type)
-            replies = outcome.replies
+            # The one door for outgoing texts (flows.outgoing): the TwiML reply, `steady chat`
+            # and the copy kept for a repeated delivery all get the text as sent.
+            replies = tuple(outgoing(reply, self.content.helpline) for reply in outcome.replies)
             throttled = recent >= self.settings.loop_limit and outcome.intent not in UNTHROTTLED
             if throttled:
                 replies = ()

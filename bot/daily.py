@@ -90,7 +90,7 @@ class Daily(Writer):
                     "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
                     "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,
                 })
-            written = insert_new(session, new_rows)
+            written = insert_new(session, new_rows, self.content.helpline)
             report.enqueued += len(written)
             report.skip(ALREADY_WRITTEN, len(new_rows) - len(written))
             for advance in advances:

@@ -24,7 +24,6 @@ from bot.outbox import (
 )
 from flows import engine, quitdays, schedule
 from flows.commands import quit_date_of
-from flows.helpline import ensure_helpline
 from flows.model import State
 from flows.plan_state import is_plan_flow
 from flows.timeparse import parse_hhmm
@@ -117,7 +116,7 @@ class QuitDates(Writer):
                     report.skip(refused)
                     continue
                 offset = (day - quit_date_of(row.plan)).days
-                body = ensure_helpline(quitdays.compose(offset, row.plan, self.content), self.content.helpline)
+                body = quitdays.compose(offset, row.plan, self.content)
                 slot = schedule.slot_key(day)
                 new_rows.append({
                     "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,
@@ -125,7 +124,7 @@ class QuitDates(Writer):
                 })
                 if quitdays.is_checkin(offset) and not is_plan_flow(row.flow):
                     checkins.append({"pid": row.id, "flow": engine.checkin_flow(planned, offset)})
-            written = insert_new(session, new_rows)
+            written = insert_new(session, new_rows, self.content.helpline)
             report.enqueued += len(written)
             report.skip(ALREADY_WRITTEN, len(new_rows) - len(written))
             for new_row in new_rows:      # merged: the quit-date text replaces that day's daily text

@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.store import Store
 from flows import consent
 from flows.content import Content
+from flows.outgoing import outgoing
 
 # The kinds (flows.consent names them with the consent each needs). QUIT_DATE rows are
 # written by bot.quitdates; a daily text makes way for one.
@@ -47,8 +48,9 @@ def for_each_due_batch(store: Store, columns, condition, size: int, write: Calla
         after_id = rows[-1].id
 
 
-def insert_new(session, rows: list[dict]) -> set[int]:
+def insert_new(session, rows: list[dict], footer: str) -> set[int]:
     """Insert outbox rows whose (person, kind, slot) is new; return the person ids written.
+    Each body goes through the one door for outgoing texts (flows.outgoing) here.
 
     ON CONFLICT DO NOTHING makes a second writer of the same slot a no-op: the unique
     key, not the caller, guarantees one row per person, kind and slot. On PostgreSQL the
@@ -57,6 +59,7 @@ def insert_new(session, rows: list[dict]) -> set[int]:
     """
     if not rows:
         return set()
+    rows = [{**row, "body": outgoing(row["body"], footer)} for row in rows]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         names = list(rows[0])

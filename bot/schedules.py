@@ -16,13 +16,15 @@ from bot.outbox import Outbox
 from bot.quitdates import QuitDates
 from flows.commands import CancelScheduled, DailyTextsChanged, QuitDateTextsChanged, replan
 from flows.model import FollowUp, Outcome, State
+from flows.outgoing import outgoing
 
 
 class Schedules:
     """The writers of scheduled texts and the handlers of a turn's commands."""
 
-    def __init__(self, daily: Daily, quit_dates: QuitDates, outbox: Outbox):
+    def __init__(self, daily: Daily, quit_dates: QuitDates, outbox: Outbox, footer: str):
         self.outbox = outbox
+        self.footer = footer
         self.writers = (quit_dates, daily)
         self.handlers = {
             CancelScheduled: self._cancel,
@@ -46,5 +48,5 @@ class Schedules:
         self.outbox.cancel_pending(tx.session, person.id, command.kinds)
 
     def _follow_up(self, tx, person, followup: FollowUp, state: State, now: datetime) -> None:
-        self.outbox.schedule_followup(tx.session, person.id, followup.kind, followup.due_at, followup.text,
-                                      now, state.timezone)
+        body = outgoing(followup.text, self.footer)     # the one door, where it enters the outbox
+        self.outbox.schedule_followup(tx.session, person.id, followup.kind, followup.due_at, body, now, state.timezone)

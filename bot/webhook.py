@@ -21,7 +21,7 @@ from bot.outbox import ROW_PARAM
 from bot.timeutil import utcnow
 from flows import engine, intents
 from flows.crisis import is_crisis
-from flows.helpline import ensure_helpline
+from flows.outgoing import outgoing
 from flows.model import State
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _crisis_replies(steady, body: str, now) -> list[str] | None:
     except Exception:  # fall back to the rules, which need nothing
         log.exception("crisis check failed; using the crisis rules")
     if is_crisis(body[:engine.MAX_MATCH_CHARS]):
-        return [ensure_helpline(steady.content.crisis, steady.content.helpline)]
+        return [outgoing(steady.content.crisis, steady.content.helpline)]
     return None
 
 
@@ -127,7 +127,7 @@ def inbound_sms() -> Response:
         crisis = _crisis_replies(steady, body, now)
         if crisis:
             return _twiml(crisis)
-        return _twiml([ensure_helpline(steady.content.text("unavailable"), steady.content.helpline)])
+        return _twiml([outgoing(steady.content.text("unavailable"), steady.content.helpline)])
     return _twiml(answer.replies)
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flows.content import Content
-from flows.helpline import ensure_helpline
 from flows.rotation import pick
 from flows.schedule import due_kind
 
 
 def compose(content: Content, person_key: str, cursor: int, kinds: str) -> tuple[str, str]:
-    """(kind, text as sent) for this person's cursor-th daily text.
+    """(kind, text) for this person's cursor-th daily text (the footer is added where it leaves).
 
     With both kinds the cursor alternates them, so each kind's own rotation advances
     every other day; each kind has its own stable, no-repeat order per person.
@@ -18,7 +17,7 @@ def compose(content: Content, person_key: str, cursor: int, kinds: str) -> tuple
     pool = content.encouragement if kind == "encouragement" else content.mindfulness
     position = cursor // 2 if kinds == "both" else cursor
     text = pool[pick(len(pool), f"{person_key}:{kind}", position)]
-    return kind, ensure_helpline(text, content.helpline)
+    return kind, text
 
 
 def invites_reply(text: str) -> bool:

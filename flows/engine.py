@@ -25,7 +25,8 @@ Two carrier cases go around step 1, because Twilio acted on the text before Stea
 - Twilio has lifted its block (an opt-in, OptOutType=START included): the opt-in is
   applied before the crisis check, so a crisis in the same text is answered, not met
   with the silence of an opted-out number. Otherwise the opt-in gets the START reply.
-Every reply and follow-up passes through `flows.helpline.ensure_helpline` on the way out.
+Replies and follow-ups are the engine's words only: the helpline footer, GSM-7 and the
+segment limit are applied where texts leave (`flows.outgoing.outgoing`, the one door).
 The text is read once, as a `flows.message.Message`, by every recogniser.
 """
 
@@ -39,7 +40,6 @@ from flows.carrier import carrier_blocked, carrier_keyword
 from flows.commands import CancelScheduled, schedule_changes
 from flows.crisis import is_weak as is_weak_rule
 from flows.context import Context
-from flows.helpline import ensure_helpline
 from flows.message import MAX_CHARS, Message
 from flows.model import Event, FollowUp, Outcome, State
 from flows.preferences import parse_kinds, parse_kinds_loosely
@@ -128,16 +128,7 @@ def turn(text: str | None, state: State, ctx: Context, *, opt_out_type: str | No
     outcome = _decide(message, state, ctx, opt_out_type)
     # The engine says what changed for scheduled texts (flows.commands), once, here.
     commands = outcome.commands + schedule_changes(state, outcome.state)
-    return _with_helpline(replace(outcome, commands=commands), ctx.content.helpline)
-
-
-def _with_helpline(outcome: Outcome, footer: str) -> Outcome:
-    """Invariant 1 for everything a turn produces: replies now, follow-ups later."""
-    return replace(
-        outcome,
-        replies=tuple(ensure_helpline(reply, footer) for reply in outcome.replies),
-        followups=tuple(replace(f, text=ensure_helpline(f.text, footer)) for f in outcome.followups),
-    )
+    return replace(outcome, commands=commands)
 
 
 def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | None = None) -> Outcome:

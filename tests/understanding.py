@@ -26,3 +26,13 @@ if "STEADY_MODEL_CACHE" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["STEADY_MODEL_CACHE"], ignore_errors=True)
 MODEL_CACHE = os.environ["STEADY_MODEL_CACHE"]
 UNDERSTANDING = Understanding(models_for(CONTENT.examples, MODEL_CACHE), MATCHER)
+
+
+def as_sent(text: str) -> str:
+    """A text the engine composed, as it leaves (flows.outgoing: the one door), checked
+    to have needed no folding and no cut: the engine's own words are SMS-safe and fit."""
+    from flows.outgoing import outgoing
+
+    sent = outgoing(text, CONTENT.helpline)
+    assert sent in (text, f"{text}\n{CONTENT.helpline}"), "the door had to fold or cut the engine's text"
+    return sent

@@ -16,7 +16,7 @@ from flows.helpline import HELPLINE_NUMBER
 from flows.model import State
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
-from tests.understanding import CONTENT, MATCHER, UNDERSTANDING  # noqa: E402
+from tests.understanding import CONTENT, MATCHER, UNDERSTANDING, as_sent  # noqa: E402
 
 CTX = Context(content=CONTENT, matcher=MATCHER, now=NOW, understanding=UNDERSTANDING)
 FRESH = State()
@@ -99,6 +99,7 @@ def test_start_brings_replies_back_and_records_the_opt_in(text):
 def test_help_answers_as_ctia_requires():
     ctx = replace(CTX, program="Hope Line", support="call 555-0100")
     (reply,) = turn("HELP", ctx=ctx).replies
+    reply = as_sent(reply)
     for part in ("Hope Line", "call 555-0100", "Msg&data rates may apply", "STOP", "988", HELPLINE_NUMBER, "DAILY"):
         assert part in reply
     assert "QUIT" not in reply
@@ -109,7 +110,7 @@ def test_a_craving_schedules_one_check_in_about_fifteen_minutes_later():
     (followup,) = outcome.followups
     assert followup.kind == "craving_followup"
     assert followup.due_at == NOW + timedelta(minutes=15)
-    assert HELPLINE_NUMBER in followup.text
+    assert HELPLINE_NUMBER in as_sent(followup.text)
 
 
 @pytest.mark.parametrize("text", ["hi", "Hello!", "hey there", "MENU"])
@@ -156,6 +157,7 @@ STATES = [FRESH, OPTED_OUT, State(daily_enabled=True), State(flow={"name": "plan
 def test_every_reply_and_follow_up_carries_the_helpline_and_is_sms_safe(text, state):
     outcome = turn(text, state)
     for message in list(outcome.replies) + [f.text for f in outcome.followups]:
+        message = as_sent(message)            # the one door, where it leaves (needing no cut)
         assert HELPLINE_NUMBER in message
         assert is_gsm7(message)
         assert segments(message) <= 3
@@ -167,7 +169,7 @@ def test_property_every_message_a_turn_produces_carries_the_helpline(text, opted
     outcome = turn(text, State(opted_out=opted_out, daily_enabled=daily))
     assert outcome.intent in intents.ALL
     for message in list(outcome.replies) + [f.text for f in outcome.followups]:
-        assert HELPLINE_NUMBER in message
+        assert HELPLINE_NUMBER in as_sent(message)
 
 
 def test_the_same_inputs_give_the_same_outcome():

@@ -11,7 +11,8 @@ import pytest
 from flows import engine, intents, plan
 from flows.helpline import HELPLINE_NUMBER
 from flows.model import State
-from tests.unit.test_engine import CTX, FRESH, NOW, turn
+from tests.understanding import as_sent
+from tests.unit.test_engine import CTX, FRESH, NOW
 
 SHAMING = ("addict", "junkie", "clean", "dirty", "failure", "failed", "should have", "weak")
 
@@ -93,7 +94,7 @@ def test_a_check_in_answer_is_read_only_while_one_is_waiting():
 @pytest.mark.parametrize(("score", "expect"), [(1, "CRAVING"), (5, None)])
 def test_check_in_replies_fit_the_score(score, expect):
     waiting = State(flow={"name": engine.CHECKIN_FLOW, "asked_at": NOW.isoformat(), "offset": 3})
-    reply = engine.turn(str(score), waiting, CTX).replies[0]
+    reply = as_sent(engine.turn(str(score), waiting, CTX).replies[0])
     assert HELPLINE_NUMBER in reply
     if expect:
         assert expect in reply

@@ -14,7 +14,7 @@ from flows import engine
 from flows.context import Context
 from flows.helpline import HELPLINE_NUMBER
 from flows.model import State
-from tests.understanding import CONTENT, MATCHER, UNDERSTANDING
+from tests.understanding import CONTENT, MATCHER, UNDERSTANDING, as_sent
 
 SCRIPTS = yaml.safe_load((Path(__file__).parent.parent / "data" / "conversations.yaml").read_text(encoding="utf-8"))
 START = datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc)     # 10 PM in New York: people text at night
@@ -52,5 +52,5 @@ def test_each_turn_gets_its_intent(script):
         elif detail and outcome.detail not in (detail, None) and intent == "crisis":
             wrong.append(f"{text!r}: kind {outcome.detail} (expected {detail})")
         for reply in outcome.replies:
-            assert HELPLINE_NUMBER in reply
+            assert HELPLINE_NUMBER in as_sent(reply)
     assert wrong == []
