@@ -90,7 +90,9 @@ def _crisis_replies(steady, body: str, now) -> list[str] | None:
     and the general crisis reply."""
     try:
         outcome = engine.turn(body, State(), steady.conversation.context(now))
-        return list(outcome.replies[:1]) if outcome.intent == intents.CRISIS else None
+        if outcome.intent != intents.CRISIS:
+            return None
+        return [outgoing(outcome.replies[0], steady.content.helpline)]    # the one door
     except Exception:  # fall back to the rules, which need nothing
         log.exception("crisis check failed; using the crisis rules")
     if is_crisis(body[:engine.MAX_MATCH_CHARS]):
