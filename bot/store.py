@@ -47,13 +47,9 @@ from bot.db import session_factory
 from bot.db import wait_bound
 from flows.model import State
 
-# Tables that hold a person_id, erased together with the person.
-_PERSON_TABLES = (
-    models.ProcessedMessage,
-    models.ConsentEvent,
-    models.MessageEvent,
-    models.OutboxMessage,
-)
+# Every table that holds a person_id, erased together with the person: read from the
+# metadata, so a new table about a person is erased without anyone remembering it.
+_PERSON_TABLES = tuple(table for table in models.Base.metadata.sorted_tables if "person_id" in table.c)
 
 
 _PEOPLE = models.Person.__table__
@@ -304,8 +300,8 @@ class Tx:
         erase complete even on a connection where SQLite foreign keys are off.
         Afterwards pass person_id=None to finish_message for the current message.
         """
-        for model in _PERSON_TABLES:
-            self.session.execute(delete(model).where(model.person_id == person_id))
+        for table in _PERSON_TABLES:
+            self.session.execute(delete(table).where(table.c.person_id == person_id))
         # An ORM-enabled DELETE also drops the loaded Person object from the session.
         self.session.execute(delete(models.Person).where(models.Person.id == person_id))
 

@@ -430,8 +430,11 @@ PERSON_TABLES = [
 
 
 def test_every_table_about_a_person_is_covered_by_erasure_tests():
+    from bot.store import _PERSON_TABLES
+
     with_person_id = {t.name for t in models.Base.metadata.tables.values() if "person_id" in t.c}
     assert with_person_id == {model.__tablename__ for model in PERSON_TABLES}
+    assert {table.name for table in _PERSON_TABLES} == with_person_id >= {"checkins", "outbox"}
 
 
 def test_erase_person_removes_every_row_about_them(store, engine):
