@@ -58,6 +58,7 @@ class Daily(Writer):
         columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
                    people.c.daily_next_at, people.c.flow, people.c.updated_at)
         due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
+
         def write(session, rows) -> None:
             report.due += len(rows)
             new_rows, advances, prompted = [], [], {}

@@ -95,6 +95,7 @@ class QuitDates(Writer):
         report = EnqueueReport()
         columns = (people.c.timezone, people.c.daily_time, people.c.plan, people.c.flow, people.c.plan_next_at)
         due = and_(people.c.plan_next_at <= now, REACHABLE)
+
         def write(session, rows) -> None:
             report.due += len(rows)
             new_rows, advances, checkins = [], [], []

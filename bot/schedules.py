@@ -3,8 +3,9 @@ gives (flows.commands, and the follow-ups of flows.model) is carried out by the 
 its type names in one table, cosmicpython's message bus in small. No adapter works out
 what a turn did by comparing the state before and after; the engine says it.
 
-The writers are also listed here once, in the one order the clock and a turn share:
-quit-date texts first, so that on a program day the daily text can make way for them.
+The writers are listed here once, in the order the clock runs them (bot.app's tick):
+quit-date texts first, so that on a program day the daily text can make way for them. A
+turn needs no order of writers: each command names the one it is for.
 """
 
 from __future__ import annotations
