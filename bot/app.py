@@ -15,9 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import content as content_package
 from bot import clock, db, logs
 from bot.conversation import Conversation
-from bot.daily import Daily
+from bot.daily_writer import Daily
 from bot.outbox import Outbox
-from bot.quitdates import QuitDates
+from bot.quit_date_writer import QuitDates
 from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store

@@ -1,4 +1,4 @@
-"""What the writers of scheduled texts share (bot.daily, bot.quitdates): the kinds, the
+"""What the writers of scheduled texts share (bot.daily_writer, bot.quit_date_writer): the kinds, the
 batches of due people, the insert that makes one row per person, kind and slot, and the
 report of what a tick wrote or skipped."""
 
@@ -18,7 +18,7 @@ from flows.content import Content
 from flows.outgoing import outgoing
 
 # The kinds (flows.consent names them with the consent each needs). QUIT_DATE rows are
-# written by bot.quitdates; a daily text makes way for one.
+# written by bot.quit_date_writer; a daily text makes way for one.
 DAILY, QUIT_DATE = consent.DAILY, consent.QUIT_DATE
 BATCH = 2000
 
@@ -96,7 +96,7 @@ class EnqueueReport(Counts):
 
 
 class Writer:
-    """What a writer of scheduled texts works with (Daily in bot.daily, QuitDates in bot.quitdates):
+    """What a writer of scheduled texts works with (Daily in bot.daily_writer, QuitDates in bot.quit_date_writer):
     each keeps a person's schedule in line after a turn and writes due rows on a tick."""
 
     def __init__(self, store: Store, content: Content, settings: Settings, outbox_: Outbox):

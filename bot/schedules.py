@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.daily import Daily
+from bot.daily_writer import Daily
 from bot.outbox import Outbox
-from bot.quitdates import QuitDates
+from bot.quit_date_writer import QuitDates
 from flows.commands import CancelScheduled, DailyTextsChanged, QuitDateTextsChanged, replan
 from flows.model import FollowUp, Outcome, State
 from flows.outgoing import outgoing

@@ -157,7 +157,7 @@ QUIT_DAY_KEYS: Mapping[int, str] = MappingProxyType({
     -3: "3_days_before", -1: "1_day_before", 0: "quit_day", 1: "day_1", 2: "day_2",
     3: "day_3", 7: "day_7", 14: "day_14", 30: "day_30",
 })
-# Days whose text ends with checkin_question (flows.quitdays.CHECKIN_OFFSETS agrees; a test checks).
+# Days whose text ends with checkin_question (flows.quit_program.CHECKIN_OFFSETS agrees; a test checks).
 CHECKIN_DAYS = (1, 3, 7, 14, 30)
 PERSONAL = frozenset({"triggers", "coping", "people"})
 # The person's words are cut to this many characters inside a quit-date text, and MY PLAN

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from flows import consent, crisis_mode, intents, plan, quitdays
+from flows import consent, crisis_mode, intents, plan, quit_program
 from flows.carrier import carrier_blocked, carrier_keyword
 from flows.commands import CancelScheduled, schedule_changes
 from flows.crisis import is_weak as is_weak_rule
@@ -182,7 +182,7 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
     score = _checkin_score(state, message)
     if score is not None:
         return Outcome(
-            intents.CHECKIN, (quitdays.checkin_reply(score, ctx.content),), replace(state, flow=None), score=score,
+            intents.CHECKIN, (quit_program.checkin_reply(score, ctx.content),), replace(state, flow=None), score=score,
         )
     answered = _craving_checkin(message, state, ctx)
     if answered is not None:
@@ -460,7 +460,7 @@ def _checkin_score(state: State, message: Message) -> int | None:
     """A 1-5 answer, when the clock's last quit-date check-in is still waiting for one."""
     if not state.flow or state.flow.get("name") != CHECKIN_FLOW:
         return None
-    return quitdays.parse_checkin(message)
+    return quit_program.parse_checkin(message)
 
 
 # What a reply to a daily prompt may be read as, besides an answer: a request of its own.

@@ -310,7 +310,7 @@ def test_the_tick_report_counts_what_it_did(world, fake):
 
 
 def test_a_daily_text_that_asks_something_waits_for_its_answer(world, fake):
-    from flows import daily as daily_texts
+    from flows import daily_texts
     from flows import engine
 
     world.text(NY, "DAILY", utc(2026, 11, 24, 3, 0))
@@ -335,7 +335,7 @@ def test_a_daily_text_that_asks_something_waits_for_its_answer(world, fake):
 
 
 def test_an_unanswered_daily_prompt_does_not_keep_the_next_one_from_waiting(world, fake):
-    from flows import daily as daily_texts
+    from flows import daily_texts
     from flows import engine
 
     world.text(NY, "DAILY", utc(2026, 11, 24, 3, 0))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import models
-from flows import quitdays
+from flows import quit_program
 from flows.helpline import HELPLINE_NUMBER
 from tests.adapters.test_clock import NY, fake, rows, utc, world  # noqa: F401 - fixtures
 
@@ -52,9 +52,9 @@ def test_texts_go_on_each_program_day_and_no_other(world, fake):
     make_plan(world)
     run_days(world, date(2026, 11, 25), date(2027, 1, 10))
     days = sorted(r.slot for r in rows(world, kind="quit_date"))
-    expected = [str(quitdays.date_for(QUIT, offset)) for offset in quitdays.OFFSETS]
+    expected = [str(quit_program.date_for(QUIT, offset)) for offset in quit_program.OFFSETS]
     assert days == expected
-    assert len(days_sent(fake)) == len(quitdays.OFFSETS)
+    assert len(days_sent(fake)) == len(quit_program.OFFSETS)
     assert all(HELPLINE_NUMBER in m["Body"] for m in fake.messages)
     with world.store.transaction() as tx:
         assert tx.find_person(NY, "sms").plan_next_at is None     # the program is over

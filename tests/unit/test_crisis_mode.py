@@ -178,7 +178,7 @@ def test_how_much_narcan_do_i_give_is_a_crisis():
 
 
 def test_an_answer_to_a_daily_prompt_is_taken_in_and_a_request_is_answered_as_itself():
-    from flows import daily
+    from flows import daily_texts as daily
     asked = State(flow={"name": engine.DAILY_PROMPT_FLOW, "asked_at": (NOW - timedelta(hours=1)).isoformat()})
     tired = engine.turn("tired", asked, ctx())
     assert (tired.intent, tired.detail, tired.state.flow) == (intents.FEELING, "daily_reply", None)

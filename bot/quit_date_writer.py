@@ -22,7 +22,7 @@ from bot.outbox import (
     outbox,
     people,
 )
-from flows import engine, quitdays, schedule
+from flows import engine, quit_program, schedule
 from flows.commands import quit_date_of
 from flows.model import State
 from flows.plan_state import is_plan_flow
@@ -51,10 +51,10 @@ def next_plan_at(plan: Mapping[str, Any] | None, daily_time: str, zone: str, now
     today = schedule.local_date_of(now, zone)
     day, after = (after_day, True) if after_day else (today, False)
     while True:
-        offset = quitdays.next_offset(quit_date, day, after_today=after)
+        offset = quit_program.next_offset(quit_date, day, after_today=after)
         if offset is None:
             return None
-        day = quitdays.date_for(quit_date, offset)
+        day = quit_program.date_for(quit_date, offset)
         instant = _instant(day, at, zone)
         if instant > now:
             return instant
@@ -72,14 +72,14 @@ def latest_due(plan: Mapping[str, Any] | None, daily_time: str, zone: str, plann
     at = parse_hhmm(daily_time)
     day = schedule.local_date_of(planned, zone)
     found = None
-    offset = quitdays.next_offset(quit_date, day)
+    offset = quit_program.next_offset(quit_date, day)
     while offset is not None:
-        day = quitdays.date_for(quit_date, offset)
+        day = quit_program.date_for(quit_date, offset)
         instant = _instant(day, at, zone)
         if instant > now:
             break
         found = (day, instant)
-        offset = quitdays.next_offset(quit_date, day, after_today=True)
+        offset = quit_program.next_offset(quit_date, day, after_today=True)
     return found
 
 
@@ -117,13 +117,13 @@ class QuitDates(Writer):
                     report.skip(refused)
                     continue
                 offset = (day - quit_date_of(row.plan)).days
-                body = quitdays.compose(offset, row.plan, self.content)
+                body = quit_program.compose(offset, row.plan, self.content)
                 slot = schedule.slot_key(day)
                 new_rows.append({
                     "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,
                     "due_at": planned, "next_attempt_at": planned, "attempts": 0, "created_at": now,
                 })
-                if quitdays.is_checkin(offset) and not is_plan_flow(row.flow):
+                if quit_program.is_checkin(offset) and not is_plan_flow(row.flow):
                     checkins.append({"pid": row.id, "flow": engine.checkin_flow(planned, offset)})
             written = insert_new(session, new_rows, self.content.helpline)
             report.enqueued += len(written)

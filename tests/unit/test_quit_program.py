@@ -11,7 +11,7 @@ import content
 from flows import gsm
 from flows.content import CHECKIN_DAYS, MAX_SEGMENTS, QUIT_DAY_KEYS, QUIT_KEYWORD, STIGMA
 from flows.helpline import HELPLINE_NUMBER, ensure_helpline
-from flows.quitdays import (
+from flows.quit_program import (
     CHECKIN_OFFSETS,
     OFFSETS,
     checkin_reply,

@@ -21,7 +21,7 @@ from bot.outbox import (
 from bot.scheduled_rows import (
     BATCH, DAILY, QUIT_DATE, EnqueueReport, Writer, for_each_due_batch, insert_new, unnest_columns,
 )
-from flows import daily, engine, schedule
+from flows import daily_texts, engine, schedule
 from flows.model import State
 from flows.timeparse import parse_hhmm
 
@@ -84,8 +84,8 @@ class Daily(Writer):
                 if (row.id, slot) in taken:   # merged into that day's quit-date text
                     report.skip(MERGED)
                     continue
-                _, body = daily.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
-                if daily.invites_reply(body) and engine.prompt_may_replace(row.flow, slot_at):
+                _, body = daily_texts.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
+                if daily_texts.invites_reply(body) and engine.prompt_may_replace(row.flow, slot_at):
                     prompted[row.id] = (slot_at, row.updated_at)
                 new_rows.append({
                     "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
