@@ -83,7 +83,7 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     daily = Daily(store, loaded, settings, outbox)
     quit_dates = QuitDates(store, loaded, settings, outbox)
     schedules = Schedules(daily, quit_dates, outbox, loaded.helpline)
-    conversation = Conversation(store, loaded, matcher, settings, schedules=(schedules,),
+    conversation = Conversation(store, loaded, matcher, settings, schedules=schedules,
                                 understanding=understanding)
     return Steady(settings, loaded, matcher, understanding, store, transport, outbox, daily, quit_dates, conversation,
                   schedules)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import outbox, phones
+from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store
 from flows import engine, intents
@@ -21,6 +22,7 @@ from flows.content import Content
 from flows.matcher import Matcher
 from flows.outgoing import outgoing
 from flows.schedule import QuietHours
+from flows.timeparse import to_hhmm
 from flows.understand import Understanding
 
 log = logging.getLogger(__name__)
@@ -65,15 +67,15 @@ class Answer:
 class Conversation:
     """Wires the pure engine to storage. Built once per app, shared by requests."""
 
-    def __init__(self, store: Store, content: Content, matcher: Matcher, settings: Settings, schedules=(),
+    def __init__(self, store: Store, content: Content, matcher: Matcher, settings: Settings, schedules: Schedules,
                  *, understanding: Understanding):
         self.store = store
         self.content = content
         self.matcher = matcher
         self.understanding = understanding
         self.settings = settings
-        self.schedules = tuple(schedules)   # Daily, QuitDates: keep scheduled texts in line with the turn
-        self.default_daily_time = settings.default_send_time.strftime("%H:%M")
+        self.schedules = schedules   # carries out the turn's commands about scheduled texts
+        self.default_daily_time = to_hhmm(settings.default_send_time)
 
     def context(self, now: datetime) -> Context:
         return Context(
@@ -127,8 +129,7 @@ class Conversation:
                 tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
             if outcome.score is not None:
                 tx.record_checkin(person.id, outcome.score, now)
-            for schedule in self.schedules:
-                schedule.after_turn(tx, person, state, outcome, now)
+            self.schedules.after_turn(tx, person, outcome, now)
             # The turn's record, the person's row (state, last_inbound_at, the schedules'
             # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
             tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,

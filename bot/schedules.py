@@ -34,7 +34,7 @@ class Schedules:
             FollowUp: self._follow_up,
         }
 
-    def after_turn(self, tx, person, old: State, outcome: Outcome, now: datetime) -> None:
+    def after_turn(self, tx, person, outcome: Outcome, now: datetime) -> None:
         commands = outcome.commands
         if person.undeliverable:
             # They wrote to us, so the number works again (a phone back on after 30003s):

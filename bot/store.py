@@ -195,7 +195,7 @@ class Tx:
         return PersonRow(values), int(values[_RECENT_INBOUND_KEY] or 0)
 
     def write_person(self, person: PersonRow) -> None:
-        """Write what changed on a PersonRow (save_state, record_turn, the adapters'
+        """Write what changed on a PersonRow (save_state, record_turn, bot.schedules'
         after_turn) back to its row, in one UPDATE of those columns."""
         changes = person.changes()
         if not changes:

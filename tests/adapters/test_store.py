@@ -179,7 +179,7 @@ def test_a_turn_opens_with_the_claim_and_the_person_and_closes_with_every_write(
         opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW)
         person = opened.person
         tx.save_state(person, State(timezone=TZ, flow={"name": "plan", "step": 1}), NOW)
-        person.daily_next_at = NOW + timedelta(days=1)       # as a schedule's after_turn does
+        person.daily_next_at = NOW + timedelta(days=1)       # as bot.schedules' handlers do
         tx.close_turn(person, "plan", 2, NOW, sid="SM1", replies=["one", "two"])
     with store.transaction() as tx:
         again = tx.open_turn(NUMBER, "sms", since=since, now=NOW, sid="SM1")
