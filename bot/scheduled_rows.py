@@ -59,7 +59,14 @@ def insert_new(session, rows: list[dict], footer: str) -> set[int]:
     """
     if not rows:
         return set()
-    rows = [{**row, "body": outgoing(row["body"], footer)} for row in rows]
+    # A batch repeats a few dozen daily texts thousands of times: each goes through the
+    # door once per call (kept for this call only: quit-date texts hold a person's words).
+    sent: dict[str, str] = {}
+    for row in rows:
+        body = row["body"]
+        if body not in sent:
+            sent[body] = outgoing(body, footer)
+    rows = [{**row, "body": sent[row["body"]]} for row in rows]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         names = list(rows[0])
