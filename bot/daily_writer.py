@@ -22,7 +22,7 @@ from bot.scheduled_rows import (
     BATCH, DAILY, QUIT_DATE, EnqueueReport, Writer, for_each_due_batch, insert_new, unnest_columns,
 )
 from flows import daily_texts, engine, schedule
-from flows.model import State
+from flows.turn_values import State
 from flows.timeparse import parse_hhmm
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from bot.outbox import (
 )
 from flows import engine, quit_program, schedule
 from flows.commands import quit_date_of
-from flows.model import State
+from flows.turn_values import State
 from flows.plan_state import is_plan_flow
 from flows.timeparse import parse_hhmm
 from flows.zones import load_zone

@@ -1,5 +1,5 @@
 """Scheduled texts after a turn, inside the turn's transaction: each command the engine
-gives (flows.commands, and the follow-ups of flows.model) is carried out by the handler
+gives (flows.commands, and the follow-ups of flows.turn_values) is carried out by the handler
 its type names in one table, cosmicpython's message bus in small. No adapter works out
 what a turn did by comparing the state before and after; the engine says it.
 
@@ -16,7 +16,7 @@ from bot.daily_writer import Daily
 from bot.outbox import Outbox
 from bot.quit_date_writer import QuitDates
 from flows.commands import CancelScheduled, DailyTextsChanged, QuitDateTextsChanged, replan
-from flows.model import FollowUp, Outcome, State
+from flows.turn_values import FollowUp, Outcome, State
 from flows.outgoing import outgoing
 
 

@@ -45,7 +45,7 @@ from bot.db import SQLITE_BUSY_BUDGET_MS
 from bot.db import UTCDateTime
 from bot.db import session_factory
 from bot.db import wait_bound
-from flows.model import State
+from flows.turn_values import State
 
 # Every table that holds a person_id, erased together with the person: read from the
 # metadata, so a new table about a person is erased without anyone remembering it.

@@ -22,7 +22,7 @@ from bot.timeutil import utcnow
 from flows import engine, intents
 from flows.crisis import is_crisis
 from flows.outgoing import outgoing
-from flows.model import State
+from flows.turn_values import State
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)

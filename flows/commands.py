@@ -2,7 +2,7 @@
 changed, so no adapter has to work it out by comparing the state before and after.
 
 `bot.schedules` dispatches each command from one handler table; a follow-up to send later
-is a `flows.model.FollowUp` in `Outcome.followups`, handled there too.
+is a `flows.turn_values.FollowUp` in `Outcome.followups`, handled there too.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Mapping
 
-from flows.model import State
+from flows.turn_values import State
 
 __all__ = ["CancelScheduled", "DailyTextsChanged", "QuitDateTextsChanged", "quit_date_of", "replan", "schedule_changes"]
 

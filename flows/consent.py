@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.model import State
+from flows.turn_values import State
 
 __all__ = ["CRAVING_CHECKIN_FLOW", "CRAVING_FOLLOWUP", "DAILY", "QUIT_DATE", "may_send", "opt_in", "opt_out"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from flows.model import State
+from flows.turn_values import State
 from flows.understand import CrisisReading
 
 FLOW = "crisis"

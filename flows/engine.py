@@ -41,7 +41,7 @@ from flows.commands import CancelScheduled, schedule_changes
 from flows.crisis import is_weak as is_weak_rule
 from flows.context import Context
 from flows.message import MAX_CHARS, Message
-from flows.model import Event, FollowUp, Outcome, State
+from flows.turn_values import Event, FollowUp, Outcome, State
 from flows.preferences import parse_kinds, parse_kinds_loosely
 from flows.schedule import nearest_allowed, refusal
 from flows.timeparse import format_time, is_time_request, parse_hhmm, parse_part_of_day, parse_time, to_hhmm

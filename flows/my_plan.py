@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from flows import dates, gsm
 from flows.content import MAX_SEGMENTS
 from flows.helpline import ensure_helpline
-from flows.model import State
+from flows.turn_values import State
 from flows.plan_state import PlanTurn, has_plan, parts_of, quit_date_of, say
 from flows.plan_words import MAX_ANSWER
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from flows import dates
 from flows.content import PlanTexts, coping_menu
-from flows.model import Event, State
+from flows.turn_values import Event, State
 from flows.my_plan import show
 from flows.plan_state import (
     EDIT,

@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Collection, Mapping
 
-from flows.model import Event, State
+from flows.turn_values import Event, State
 
 if TYPE_CHECKING:  # flows.context pulls in the matcher; PLAN needs only its fields
     from flows.context import Context

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import models
 from bot.store import Store
-from flows.model import State
+from flows.turn_values import State
 
 pytestmark = pytest.mark.db
 

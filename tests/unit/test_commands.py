@@ -11,7 +11,7 @@ from flows import consent
 from flows.commands import (
     CancelScheduled, DailyTextsChanged, QuitDateTextsChanged, quit_date_of, replan, schedule_changes,
 )
-from flows.model import State
+from flows.turn_values import State
 from tests.unit.test_engine import turn
 
 PLAN = {"quit_date": "2026-12-07", "texts": True}

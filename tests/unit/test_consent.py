@@ -11,7 +11,7 @@ import pytest
 from flows import consent, engine, intents
 from flows.commands import CancelScheduled
 from flows.context import Context
-from flows.model import Event, State
+from flows.turn_values import Event, State
 from tests.understanding import CONTENT, MATCHER, UNDERSTANDING
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)

@@ -11,7 +11,7 @@ from flows import crisis_mode, engine, intents
 from flows.context import Context
 from flows.gsm import first_segment, segments
 from flows.helpline import HELPLINE_NUMBER
-from flows.model import State
+from flows.turn_values import State
 from tests.understanding import CONTENT, MATCHER, UNDERSTANDING
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ from flows.commands import CancelScheduled, DailyTextsChanged
 from flows.context import Context
 from flows.gsm import is_gsm7, segments
 from flows.helpline import HELPLINE_NUMBER
-from flows.model import State
+from flows.turn_values import State
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 from tests.understanding import CONTENT, MATCHER, UNDERSTANDING, as_sent  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 
 from flows import engine, intents, plan
 from flows.helpline import HELPLINE_NUMBER
-from flows.model import State
+from flows.turn_values import State
 from tests.understanding import as_sent
 from tests.unit.test_engine import CTX, FRESH, NOW
 

@@ -17,7 +17,7 @@ from flows import gsm, plan
 from flows.content import MAX_SEGMENTS, Content
 from flows.dates import describe
 from flows.helpline import HELPLINE_NUMBER, ensure_helpline
-from flows.model import Event, State
+from flows.turn_values import Event, State
 from flows.plan_state import PlanFlow
 
 CONTENT = content.load()

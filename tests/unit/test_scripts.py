@@ -13,7 +13,7 @@ import yaml
 from flows import engine
 from flows.context import Context
 from flows.helpline import HELPLINE_NUMBER
-from flows.model import State
+from flows.turn_values import State
 from tests.understanding import CONTENT, MATCHER, UNDERSTANDING, as_sent
 
 SCRIPTS = yaml.safe_load((Path(__file__).parent.parent / "data" / "conversations.yaml").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from bot import phones
 from bot.settings import SPECS, Settings, SettingsError, markdown_table, setting
 from flows.timeparse import to_hhmm
 from flows.context import Context
-from flows.model import State
+from flows.turn_values import State
 from flows.schedule import QuietHours
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
