@@ -15,7 +15,8 @@ only place that order lives:
   5. open flow   - a whole-message menu keyword leaves it; anything else is its answer
   6. check-ins   - a 1-5 answer to a quit-date check-in; passed / not yet / a bit after
                    the craving check-in
-  7. intents     - keywords, daily-text settings and the model (flows.understand)
+  7. intents     - keywords, daily-text settings and the model (flows.understand); each
+                   request is answered by its handler in `ROUTES`, one table
   8. fallback    - one 911/988 line, a kind "didn't catch that" and the menu
 Two carrier cases go around step 1, because Twilio acted on the text before Steady sees it:
 - Twilio has blocked the number (OptOutType=STOP, or one of its own opt-out words as the
@@ -347,49 +348,70 @@ def _carrier(intent: str, keyword: str, state: State, ctx: Context) -> Outcome:
 
 
 def _keyword(intent: str, state: State, ctx: Context, message: Message | None = None) -> Outcome:
+    """Answer a request: the handler of `ROUTES` for its intent."""
     message = message or Message.of("")
     # Choosing anything else closes an open flow (the PLAN draft is dropped; the
     # saved plan stays). PLAN itself resumes it.
     if intent != intents.PLAN and plan.is_open(state, ctx.now):
         state = replace(state, flow=None)
-    if intent == intents.PLAN:
-        return _plan_turn(plan.begin(state, ctx))
-    if intent == intents.MY_PLAN:
-        return _plan_turn(plan.show(state, ctx), intents.MY_PLAN)
-    if intent in (intents.FALLBACK, intents.MENU):
-        return Outcome(intents.FALLBACK, (ctx.text("menu"),), state)
-    if intent == intents.HELP:
-        return Outcome(intents.HELP, (ctx.text("help"),), state)
-    if intent == intents.DAILY_ON:
-        kinds = parse_kinds(message)
-        new = replace(state, daily_enabled=True, daily_kinds=kinds or state.daily_kinds)
-        events = () if state.daily_enabled else (Event("daily_on", _consent_keyword(message, "daily")),)
-        reply = ctx.text("daily_on", time=_label(new.daily_time), zone=zone_label(new.timezone))
-        return Outcome(intents.DAILY_ON, (reply,), new, events=events)
-    if intent == intents.DAILY_OFF:
-        new = replace(state, daily_enabled=False)
-        events = (Event("daily_off", _consent_keyword(message, "daily off")),) if state.daily_enabled else ()
-        return Outcome(intents.DAILY_OFF, (ctx.text("daily_off"),), new, events=events)
-    if intent == intents.DAILY_KINDS:
-        return _set_kinds(message, state, ctx)
-    if intent == intents.DAILY_TIME:
-        wanted = parse_time(message) if is_time_request(message) else None
-        return _set_time(wanted or parse_time(message) or parse_part_of_day(message), state, ctx)
-    if intent == intents.DAILY_ZONE:
-        return _set_zone(message, state, ctx)
+    return ROUTES[intent](intent, message, state, ctx)
+
+
+# --- the handlers of ROUTES: (intent, message, state, context) -> Outcome -----------------
+
+def _reply(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    """The intent's one reply from content (REPLY_FOR); nothing changes."""
+    return Outcome(intent, (ctx.text(REPLY_FOR[intent]),), state)
+
+
+def _plan_begin(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    return _plan_turn(plan.begin(state, ctx))
+
+
+def _my_plan(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    return _plan_turn(plan.show(state, ctx), intents.MY_PLAN)
+
+
+def _menu(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    return Outcome(intents.FALLBACK, (ctx.text("menu"),), state)
+
+
+def _help(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    return Outcome(intents.HELP, (ctx.text("help"),), state)
+
+
+def _daily_on(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    kinds = parse_kinds(message)
+    new = replace(state, daily_enabled=True, daily_kinds=kinds or state.daily_kinds)
+    events = () if state.daily_enabled else (Event("daily_on", _consent_keyword(message, "daily")),)
+    reply = ctx.text("daily_on", time=_label(new.daily_time), zone=zone_label(new.timezone))
+    return Outcome(intents.DAILY_ON, (reply,), new, events=events)
+
+
+def _daily_off(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    new = replace(state, daily_enabled=False)
+    events = (Event("daily_off", _consent_keyword(message, "daily off")),) if state.daily_enabled else ()
+    return Outcome(intents.DAILY_OFF, (ctx.text("daily_off"),), new, events=events)
+
+
+def _daily_time(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    wanted = parse_time(message) if is_time_request(message) else None
+    return _set_time(wanted or parse_time(message) or parse_part_of_day(message), state, ctx)
+
+
+def _craving(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    """The craving reply, and a check-in later ("did it pass?") unless that would land in
+    quiet hours: the sender would only cancel it, so it is not scheduled, and no answer
+    is waited for (flows.schedule.refusal, one rule)."""
     reply = ctx.text(REPLY_FOR[intent])
-    if intent == intents.CRAVING:
-        due = ctx.now + ctx.craving_followup_after
-        if refusal(due, due, state.timezone, timedelta(0), ctx.quiet) is not None:
-            # It would land in quiet hours: the sender would only cancel it, so it is not
-            # scheduled, and no answer is waited for (flows.schedule.refusal, one rule).
-            return Outcome(intent, (reply,), state)
-        followup = FollowUp(CRAVING_FOLLOWUP, due, ctx.text("craving_followup"))
-        # The check-in asks "did the craving pass?": its answer is read as one for a while.
-        waiting = {"name": CRAVING_CHECKIN_FLOW, "from": due.isoformat(),
-                   "until": (due + CRAVING_ANSWER_WINDOW).isoformat()}
-        return Outcome(intent, (reply,), replace(state, flow=waiting), followups=(followup,))
-    return Outcome(intent, (reply,), state)
+    due = ctx.now + ctx.craving_followup_after
+    if refusal(due, due, state.timezone, timedelta(0), ctx.quiet) is not None:
+        return Outcome(intent, (reply,), state)
+    followup = FollowUp(CRAVING_FOLLOWUP, due, ctx.text("craving_followup"))
+    # The check-in asks "did the craving pass?": its answer is read as one for a while.
+    waiting = {"name": CRAVING_CHECKIN_FLOW, "from": due.isoformat(),
+               "until": (due + CRAVING_ANSWER_WINDOW).isoformat()}
+    return Outcome(intent, (reply,), replace(state, flow=waiting), followups=(followup,))
 
 
 def _consent_keyword(message: Message, keyword: str) -> str:
@@ -404,17 +426,17 @@ def _plan_turn(result: plan.PlanTurn, intent: str = intents.PLAN) -> Outcome:
 
 # --- daily-text settings ----------------------------------------------------------------
 
-def _set_kinds(message: Message, state: State, ctx: Context) -> Outcome:
+def _set_kinds(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
     kinds = parse_kinds(message) or parse_kinds_loosely(message)
     if kinds is None:
         kinds = "both"
     if not state.daily_enabled:   # "daily encouragement please": an opt-in with a choice
-        return _keyword(intents.DAILY_ON, replace(state, daily_kinds=kinds), ctx, message)
+        return _daily_on(intents.DAILY_ON, message, replace(state, daily_kinds=kinds), ctx)
     new = replace(state, daily_kinds=kinds)
     return Outcome(intents.DAILY_KINDS, (ctx.text("daily_kinds_set", kinds=KIND_LABELS[kinds]),), new)
 
 
-def _set_zone(message: Message, state: State, ctx: Context) -> Outcome:
+def _set_zone(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
     zone = parse_new_zone(message)
     if zone is None:
         return Outcome(intents.DAILY_ZONE, (ctx.text("daily_zone_unknown"),), state)
@@ -442,6 +464,23 @@ def _set_time(wanted: time | None, state: State, ctx: Context) -> Outcome:
 
 def _label(hhmm: str) -> str:
     return format_time(parse_hhmm(hhmm))
+
+
+# Which handler answers each request (`_keyword`): one table, every routable intent.
+ROUTES = {
+    **{intent: _reply for intent in REPLY_FOR},
+    intents.CRAVING: _craving,
+    intents.PLAN: _plan_begin,
+    intents.MY_PLAN: _my_plan,
+    intents.FALLBACK: _menu,
+    intents.MENU: _menu,
+    intents.HELP: _help,
+    intents.DAILY_ON: _daily_on,
+    intents.DAILY_OFF: _daily_off,
+    intents.DAILY_KINDS: _set_kinds,
+    intents.DAILY_TIME: _daily_time,
+    intents.DAILY_ZONE: _set_zone,
+}
 
 
 # --- check-ins ------------------------------------------------------------------------------

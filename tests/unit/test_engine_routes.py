@@ -159,3 +159,19 @@ def test_stop_withdraws_quit_date_text_consent_but_keeps_the_plan():
     outcome = engine.turn("STOP", state, CTX)
     assert outcome.state.plan["texts"] is False
     assert outcome.state.plan["triggers"] == "payday"
+
+
+def test_every_request_the_understanding_can_name_has_one_handler():
+    """A classified or keyword intent without a route would crash a turn (KeyError): the
+    table must cover what the model, the keywords and an open flow's menu words can name,
+    and hold nothing that no reader can produce."""
+    reachable = set(intents.CLASSIFIED) | set(engine.LEAVE_FLOW.values()) | set(engine.ANSWERED_WITH_CRISIS)
+    assert set(engine.ROUTES) == reachable
+
+
+@pytest.mark.parametrize("intent", sorted(engine.REPLY_FOR))
+def test_a_simple_request_gets_its_own_content_reply_and_changes_nothing(intent):
+    outcome = engine._keyword(intent, FRESH, CTX)
+    assert outcome.intent == intent
+    assert outcome.replies[0] == CTX.text(engine.REPLY_FOR[intent])
+    assert outcome.state.daily_enabled == FRESH.daily_enabled and outcome.events == ()
