@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 import functools
 from contextlib import contextmanager
-from contextlib import nullcontext
-import threading
-import time
 from datetime import datetime
 from typing import Any
 from typing import NamedTuple
@@ -45,6 +42,7 @@ from bot.db import SQLITE_BUSY_BUDGET_MS
 from bot.db import UTCDateTime
 from bot.db import session_factory
 from bot.db import wait_bound
+from bot.sqlite_writer import WriterSlot
 from flows.turn_values import State
 
 # Every table that holds a person_id, erased together with the person: read from the
@@ -65,10 +63,6 @@ class Opened(NamedTuple):
     recent: int
 
 
-class WriteLockTimeout(TimeoutError):
-    """SQLite's writer slot in this process stayed taken for the engine's whole wait bound."""
-
-
 class Store:
     """Opens transactions on one engine."""
 
@@ -77,7 +71,7 @@ class Store:
         self._sessions = session_factory(engine)
         self._sqlite = engine.dialect.name == "sqlite"
         self._postgresql = engine.dialect.name == "postgresql"
-        self._write_lock = threading.RLock() if self._sqlite else nullcontext()
+        self._writer = WriterSlot(engine.url.database) if self._sqlite else None
         self._bound = wait_bound(engine)
 
     @contextmanager
@@ -85,35 +79,23 @@ class Store:
         """One database transaction: committed if the block ends normally, rolled back
         if it raises.
 
-        SQLite has one writer at a time. Threads of one process queue on a lock here,
-        in order, instead of sleeping in SQLite's busy handler (which backs off up to
-        100 ms and is what made the slow tail); other processes still wait on SQLite's
-        own lock. With a wait bound (STEADY_DB_TIMEOUT_SECONDS), the queue and SQLite's
-        lock share it: while another process holds the file, each text still gives up
-        within the bound instead of after every text queued before it has.
+        SQLite has one writer at a time. Threads and processes queue for it in
+        `bot.sqlite_writer.WriterSlot`, which wakes the next at once, instead of sleeping
+        in SQLite's busy handler (which backs off up to 100 ms and is what made the slow
+        tail). With a wait bound (STEADY_DB_TIMEOUT_SECONDS), the queue and SQLite's own
+        lock share it: while a writer outside Steady holds the file, each text still gives
+        up within the bound instead of after every text queued before it has.
         """
         if not self._sqlite:
             with self._sessions.begin() as session:
                 yield Tx(session, self._postgresql)
             return
-        with self._sqlite_writer() as budget_ms, self._sessions.begin() as session:
-            if budget_ms is not None:
+        with self._writer.held(self._bound) as waited, self._sessions.begin() as session:
+            if self._bound is not None and waited >= 0.01:
+                # What is left of the bound for SQLite's own lock.
+                budget_ms = max(1, int((self._bound - waited) * 1000))
                 session.connection(execution_options={SQLITE_BUSY_BUDGET_MS: budget_ms})
             yield Tx(session)
-
-    @contextmanager
-    def _sqlite_writer(self) -> Iterator[int | None]:
-        """Hold this process's writer slot; yields the ms left for SQLite's own lock
-        when queueing took some of the bound, else None."""
-        started = time.monotonic()
-        if not self._write_lock.acquire(timeout=-1 if self._bound is None else self._bound):
-            raise WriteLockTimeout(f"no turn at the SQLite database within {self._bound} s")
-        try:
-            waited = time.monotonic() - started
-            budget = None if self._bound is None or waited < 0.01 else max(1, int((self._bound - waited) * 1000))
-            yield budget
-        finally:
-            self._write_lock.release()
 
 
 class PersonRow:
