@@ -18,7 +18,7 @@ How it is measured, and why:
   the PostgreSQL test server, dropped afterwards), migrated, then N people inserted
   directly with SQL (daily texts on, 09:00 America/New_York, all due at the same instant)
   in chunks, so setup does not raise the memory high-water mark itself.
-- Timed: `Daily.enqueue_due(now)`, then `Outbox.send_due(now)` with the TwilioTransport
+- Timed: `Daily.enqueue_due(now)`, then `Sender.send_due(now)` with the TwilioTransport
   that `bootstrap` builds, pointed at FakeTwilio running in ANOTHER process (a fake in the
   sender's process would compete with it for the GIL). Every row sent must end `sent`
   and the fake must have received exactly that many messages, each to a distinct number.
@@ -281,7 +281,7 @@ def one_pass(kind: str, subscribers: int, send_limit: int, concurrency: int, lat
 
                 if send_limit < subscribers:
                     hold_back_all_but(engine, send_limit)
-                report, send_s, send_peak, send_rss = measured(lambda: steady.outbox.send_due(NOW), trace)
+                report, send_s, send_peak, send_rss = measured(lambda: steady.sender.send_due(NOW), trace)
                 check_sent(report, status_counts(engine), fake.count(), subscribers, send_limit)
             finally:
                 close = getattr(steady.transport, "close", None)

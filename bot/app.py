@@ -18,7 +18,9 @@ from bot.conversation import Conversation
 from bot.daily_writer import Daily
 from bot.outbox import Outbox
 from bot.quit_date_writer import QuitDates
+from bot.receipts import TwilioFeedback
 from bot.schedules import Schedules
+from bot.sender import Sender
 from bot.settings import Settings
 from bot.store import Store
 from bot.transport import Transport, build_transport
@@ -40,6 +42,8 @@ class Steady:
     store: Store
     transport: Transport
     outbox: Outbox
+    sender: Sender
+    feedback: TwilioFeedback
     daily: Daily
     quit_dates: QuitDates
     conversation: Conversation
@@ -47,10 +51,10 @@ class Steady:
 
     def receipts(self, sid: str, status: str, error_code: int | None, now: datetime, to: str | None = None,
                  row_id: int | None = None) -> bool:
-        return self.outbox.feedback.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
+        return self.feedback.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
 
     def tick(self, now: datetime) -> clock.TickReport:
-        return clock.tick(self.store, self.schedules.writers, self.outbox, now, self.settings.processed_retention)
+        return clock.tick(self.store, self.schedules.writers, self.sender, now, self.settings.processed_retention)
 
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
@@ -79,14 +83,16 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
         messaging_service_sid=settings.twilio_messaging_service_sid,
         api_base_url=settings.twilio_api_base_url,
     )
-    outbox = Outbox(store, settings, transport, concurrency=settings.send_concurrency)
+    outbox = Outbox(store, settings)
+    feedback = TwilioFeedback(store, settings, outbox.cancel_pending)   # what Twilio tells us
+    sender = Sender(outbox, settings, transport, feedback, concurrency=settings.send_concurrency)
     daily = Daily(store, loaded, settings, outbox)
     quit_dates = QuitDates(store, loaded, settings, outbox)
     schedules = Schedules(daily, quit_dates, outbox, loaded.helpline)
     conversation = Conversation(store, loaded, matcher, settings, schedules=schedules,
                                 understanding=understanding)
-    return Steady(settings, loaded, matcher, understanding, store, transport, outbox, daily, quit_dates, conversation,
-                  schedules)
+    return Steady(settings, loaded, matcher, understanding, store, transport, outbox, sender, feedback, daily,
+                  quit_dates, conversation, schedules)
 
 
 def _check_schema(engine: Engine) -> None:

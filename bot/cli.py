@@ -308,7 +308,7 @@ def tick(now_text: str | None, as_json: bool) -> None:
     settings = _settings()
     _require_twilio(settings, "tick")
     steady = _steady(settings)
-    Shutdown(steady.outbox.stop).install()    # SIGTERM/SIGINT: the tick stops sending, cleanly
+    Shutdown(steady.sender.stop).install()    # SIGTERM/SIGINT: the tick stops sending, cleanly
     try:
         report = steady.tick(now)
     finally:                              # one tick, then the process ends: close what it opened
@@ -334,14 +334,14 @@ def clock(interval: int) -> None:
     _require_twilio(settings, "clock")
     steady = _steady(settings)
     try:
-        run_clock(steady.tick, interval, shutdown=Shutdown(steady.outbox.stop))
+        run_clock(steady.tick, interval, shutdown=Shutdown(steady.sender.stop))
     finally:
         _close(steady)
 
 
 def _close(steady) -> None:
     """Close what a tick or the clock opened: sender threads, Twilio connections, the pool."""
-    steady.outbox.close()
+    steady.sender.close()
     if hasattr(steady.transport, "close"):
         steady.transport.close()
     steady.store.engine.dispose()

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.scheduled_rows import EnqueueReport
-from bot.outbox import Outbox, SendReport
+from bot.sender import SendReport, Sender
 from bot.store import Store
 from bot.timeutil import utcnow
 
@@ -53,9 +53,9 @@ def _by_reason(reasons: dict[str, int]) -> str:
     return f" ({', '.join(f'{name} {n}' for name, n in sorted(reasons.items()))})" if reasons else ""
 
 
-def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> TickReport:
+def tick(store: Store, writers, sender: Sender, now: datetime, retention) -> TickReport:
     """One tick: each writer (quit-date texts first, so the daily text can make way for
-    them, then daily texts) writes its due rows; then the outbox sends. Each step runs
+    them, then daily texts) writes its due rows; then the sender sends. Each step runs
     even if an earlier one failed: a broken step is logged and reported, and the clock
     process lives on to try again next minute."""
     report = TickReport(now=now.isoformat())
@@ -66,7 +66,7 @@ def tick(store: Store, writers, outbox: Outbox, now: datetime, retention) -> Tic
             log.exception("enqueue failed in %s", type(writer).__name__)
             report.errors.append(f"enqueue: {type(exc).__name__}")
     try:
-        report.send = outbox.send_due(now)
+        report.send = sender.send_due(now)
     except Exception as exc:  # noqa: BLE001
         log.exception("send failed")
         report.errors.append(f"send: {type(exc).__name__}")
@@ -90,7 +90,7 @@ _FORCED_EXIT_CODE = 0         # past the bound: stopped as asked, rows left to r
 
 class Shutdown:
     """What SIGTERM and SIGINT do to `steady clock` and `steady tick`: `stop_sending` at
-    once (Outbox.stop: no new claim, no new request), then the tick in progress finishes:
+    once (Sender.stop: no new claim, no new request), then the tick in progress finishes:
     the requests already made are answered and recorded, rows claimed but not yet sent are
     put back `pending`, and the process exits 0, within `grace` seconds of the signal.
     Past the bound it exits anyway (exit_now); a row then still `sending` is marked

@@ -187,7 +187,7 @@ def test_a_stop_after_a_row_was_written_cancels_it(world, fake):
     now = utc(2026, 11, 24, 14, 0)
     world.daily.enqueue_due(now)
     world.text(NY, "STOP", now + timedelta(seconds=5))
-    world.outbox.send_due(now + timedelta(seconds=10))
+    world.sender.send_due(now + timedelta(seconds=10))
     assert fake.messages == []
     assert [r.status for r in rows(world)] == ["cancelled"]
 
@@ -198,7 +198,7 @@ def test_a_row_whose_person_opted_out_behind_its_back_is_cancelled_at_send_time(
     world.daily.enqueue_due(now)
     with world.store.transaction() as tx:   # e.g. another web worker recorded the STOP
         tx.session.execute(update(models.Person).values(opted_out=True))
-    world.outbox.send_due(now)
+    world.sender.send_due(now)
     assert fake.messages == []
     assert [(r.status, r.delivery_status) for r in rows(world)] == [("cancelled", "opted_out")]
 
@@ -281,7 +281,7 @@ def test_a_text_whose_person_moved_into_quiet_hours_is_cancelled_at_send_time(wo
 
 def test_each_send_asks_for_a_status_callback_and_the_receipt_is_recorded(world, fake, tmp_path):
     world.settings = world.settings.with_(public_base_url="https://steady.example.org")
-    world.outbox.settings = world.settings
+    world.sender.settings = world.settings
     world.text(NY, "DAILY", utc(2026, 11, 24, 5, 0))
     world.tick(utc(2026, 11, 24, 14, 0))
     (message,) = fake.messages

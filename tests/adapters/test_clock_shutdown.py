@@ -206,25 +206,25 @@ def test_a_stopped_outbox_claims_nothing_more_and_releases_what_it_had_not_sent(
     import threading
 
     due_rows(steady, 12)
-    steady.outbox.concurrency = concurrency
-    steady.outbox.settings = steady.settings.with_(send_batch=6)
+    steady.sender.concurrency = concurrency
+    steady.sender.settings = steady.settings.with_(send_batch=6)
     fake.delay = 0.3
 
     def stop_mid_send():
         while fake.requests < 1:
             time.sleep(0.005)
-        steady.outbox.stop()                        # as SIGTERM does (bot.clock.Shutdown)
+        steady.sender.stop()                        # as SIGTERM does (bot.clock.Shutdown)
 
     stopper = threading.Thread(target=stop_mid_send)
     stopper.start()
-    report = steady.outbox.send_due(utcnow())
+    report = steady.sender.send_due(utcnow())
     stopper.join(timeout=10)
-    steady.outbox.close()
+    steady.sender.close()
     statuses = [row.status for row in rows(steady)]
     assert 1 <= report.sent == len(fake.messages) == statuses.count("sent") <= concurrency
     assert report.released == report.claimed - report.sent > 0
     assert statuses.count("pending") == 12 - report.sent and "sending" not in statuses
-    assert steady.outbox.send_due(utcnow()).claimed == 0            # stopped for good
+    assert steady.sender.send_due(utcnow()).claimed == 0            # stopped for good
 
 
 # -- receipts for texts recorded failed/interrupted ----------------------------------------
@@ -286,7 +286,7 @@ def test_a_receipt_names_its_row_so_a_text_whose_sid_was_never_recorded_is_recon
 
 
 def test_each_text_s_callback_url_names_its_row_keeping_the_operator_s_query(steady, fake):
-    steady.outbox.settings = steady.settings.with_(status_callback_url="https://x.example/hook?org=Cl%C3%ADnica")
+    steady.sender.settings = steady.settings.with_(status_callback_url="https://x.example/hook?org=Cl%C3%ADnica")
     steady.text(NY, "DAILY", SIGNUP)
     steady.tick(NINE_AM)
     (row,) = rows(steady)

@@ -90,7 +90,7 @@ def test_a_created_text_still_queued_at_twilio_is_found_too(world, fake):
 
 
 def test_a_read_timeout_after_twilio_created_the_text_is_found_and_not_sent_again(world, fake):
-    world.outbox.transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=SENDER,
+    world.sender.transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=SENDER,
                                              api_base_url=fake.base_url, timeout=0.3)
     daily_for(world, NY)
     fake.delay = 0.8                         # Twilio answers after the client gave up ...
@@ -106,7 +106,7 @@ def test_a_read_timeout_after_twilio_created_the_text_is_found_and_not_sent_agai
     assert sent_to(fake, NY) == [created]
     (row,) = rows(world, kind="daily")
     assert (row.status, row.provider_sid) == ("sent", created["sid"])
-    world.outbox.transport.close()
+    world.sender.transport.close()
 
 
 def test_a_500_that_created_nothing_is_looked_up_then_sent_once(world, fake):
@@ -176,7 +176,7 @@ def test_a_match_that_another_row_holds_is_not_taken_for_this_one(world, fake):
 
 def test_a_last_try_that_may_have_reached_twilio_ends_unknown_not_failed(world, fake):
     world.settings = world.settings.with_(max_attempts=1)
-    world.outbox.settings = world.settings
+    world.sender.settings = world.settings
     daily_for(world, NY)
     fake.fail_next(1, http_status=502)
     report = tick(world, fake, NINE_NY)

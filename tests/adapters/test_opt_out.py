@@ -97,7 +97,7 @@ def test_a_second_21610_for_an_opted_out_number_records_nothing_new(world, fake)
     with world.store.transaction() as tx:
         person_id = tx.find_person(CARRIER, "sms").id
     first = _person(world, CARRIER)
-    world.outbox.feedback.mark_opted_out(person_id, utc(2026, 11, 25, 15, 0), keyword="21610")
+    world.feedback.mark_opted_out(person_id, utc(2026, 11, 25, 15, 0), keyword="21610")
     again = _person(world, CARRIER)
     assert again == first and again[4] == ["daily_on", "opt_out"]
 

@@ -18,7 +18,6 @@ from bot import db
 from bot.outbox import Outbox, outbox, people
 from bot.settings import Settings
 from bot.store import Store
-from bot.transport import MemoryTransport
 
 pytestmark = pytest.mark.db
 
@@ -46,7 +45,7 @@ def generic_store(database_url):
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_claim_prepared_on_an_empty_outbox_still_takes_at_most_one_batch(generic_store):
-    box = Outbox(generic_store, Settings(send_batch=BATCH), MemoryTransport())
+    box = Outbox(generic_store, Settings(send_batch=BATCH))
     for _ in range(8):                                  # past psycopg's prepare_threshold (5)
         assert box.claim(NOW, BATCH) == []
     with generic_store.transaction() as tx:

@@ -1,6 +1,6 @@
 """STOP is absolute while the clock is sending, on SQLite and PostgreSQL.
 
-A real send (Outbox.send_due, the real twilio library, the loopback fake Twilio made slow so
+A real send (Sender.send_due, the real twilio library, the loopback fake Twilio made slow so
 texts are claimed and in flight for a while) runs in a thread while people text STOP. What
 counts is what the fake received: no text reaches it for a number after that number's STOP
 was confirmed (Conversation.handle returned the confirmation). Then: a retry after STOP and
@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import models
-from bot.outbox import NO_CONSENT, SendReport
+from bot.outbox import NO_CONSENT
+from bot.sender import SendReport
 from tests.adapters import test_clock
 from tests.adapters.test_clock import rows, sent_to, utc
 from tests.fakes.twilio_api import FakeTwilio
@@ -82,7 +83,7 @@ def test_no_text_reaches_twilio_after_a_stop_confirmed_while_the_clock_was_sendi
     for number in NUMBERS:
         world.text(number, "DAILY", SIGNUP)
     assert world.daily.enqueue_due(SEND).enqueued == len(NUMBERS)
-    join = _in_background(lambda: world.outbox.send_due(SEND))
+    join = _in_background(lambda: world.sender.send_due(SEND))
     _wait_for(lambda: rows(world, status="sending"))           # claimed: the batch is under way
 
     confirmed = {}
@@ -112,7 +113,7 @@ def test_a_text_in_flight_holds_the_stop_confirmation_until_twilio_answered(worl
     number = NUMBERS[0]
     world.text(number, "DAILY", SIGNUP)
     world.daily.enqueue_due(SEND)
-    join = _in_background(lambda: world.outbox.send_due(SEND))
+    join = _in_background(lambda: world.sender.send_due(SEND))
     _wait_for(lambda: fake.requests == 1)                       # the request is at Twilio, unanswered
     world.text(number, "STOP", SEND + timedelta(minutes=1))
     confirmed = time.monotonic()
@@ -127,7 +128,7 @@ def test_a_retry_after_stop_then_start_is_not_sent_without_a_fresh_opt_in(world,
     world.text(number, "DAILY", SIGNUP)
     world.daily.enqueue_due(SEND)
     fake.fail_next(1, http_status=500)                          # a passing failure: retried later
-    join = _in_background(lambda: world.outbox.send_due(SEND))
+    join = _in_background(lambda: world.sender.send_due(SEND))
     _wait_for(lambda: fake.requests == 1)
     world.text(number, "STOP", SEND + timedelta(minutes=1))     # while that request is in flight
     assert join().retried == 1
@@ -152,12 +153,12 @@ def test_a_retry_is_checked_against_consent_for_its_kind_right_before_the_reques
     world.text(number, "DAILY", SIGNUP)
     world.daily.enqueue_due(SEND)
     fake.fail_next(1, http_status=503)
-    assert world.outbox.send_due(SEND).retried == 1
+    assert world.sender.send_due(SEND).retried == 1
     retry_at = SEND + timedelta(minutes=5)
     (claimed,) = world.outbox.claim(retry_at, 10)               # claimed for the retry ...
     world.text(number, "DAILY OFF", retry_at)                   # ... and consent goes before the request
     report = SendReport()
-    assert world.outbox._record([], retry_at, report, gate=[claimed]) == []    # not let through
+    assert world.sender._record([], retry_at, report, gate=[claimed]) == []    # not let through
     assert report.reasons == {NO_CONSENT: 1}
     assert fake.requests == 1 and fake.messages == []          # only the first, failed, attempt
     assert _row_of(world, number).status == "cancelled"
