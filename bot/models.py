@@ -139,7 +139,7 @@ class MessageEvent(Base):
     message_sid: Mapped[str | None] = mapped_column(String(64))
 
 
-# The values of OutboxMessage.status (bot.outbox writes, claims, sends and settles them).
+# The values of OutboxMessage.status (bot.outbox writes, claims and settles them; bot.sender sends them).
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 
 

@@ -3,11 +3,11 @@ to go: the one definition of each.
 
 Both ways Steady learns of an opt-out use `opt_out`: a STOP texted to Steady
 (flows.engine) and Twilio refusing a send because the number replied STOP at the
-carrier (error 21610, bot.outbox.mark_opted_out). So the two always leave the same
+carrier (error 21610, bot.receipts.TwilioFeedback.mark_opted_out). So the two always leave the same
 state, and a later START brings back the same thing whichever way the STOP came.
 
 `may_send` is the consent rule for every scheduled text, by kind. The outbox asks it
-when a row is claimed and again immediately before the Twilio request (bot.outbox), so a
+when a row is claimed and again immediately before the Twilio request (bot.outbox, bot.sender), so a
 row written, claimed or put back for a retry under an old consent never goes out on it.
 """
 
