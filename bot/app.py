@@ -18,6 +18,7 @@ from bot.conversation import Conversation
 from bot.daily_writer import Daily
 from bot.outbox import Outbox
 from bot.quit_date_writer import QuitDates
+from bot.retention import Retention
 from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store
@@ -50,7 +51,8 @@ class Steady:
         return self.outbox.feedback.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
 
     def tick(self, now: datetime) -> clock.TickReport:
-        return clock.tick(self.store, self.schedules.writers, self.outbox, now, self.settings.processed_retention)
+        return clock.tick(self.store, self.schedules.writers, self.outbox, now, self.settings.processed_retention,
+                          daily=Retention.from_settings(self.store, self.settings).run_if_due)
 
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
