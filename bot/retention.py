@@ -37,8 +37,8 @@ from flows.retention_days import ONE_DAY, midnight
 
 log = logging.getLogger(__name__)
 
-BATCH = 2000          # rows deleted per transaction: about 10-30 ms of SQLite's writer
-PEOPLE_BATCH = 100    # people erased per transaction (each erase is a statement per table)
+BATCH = 500           # rows deleted per transaction: at most ~30 ms of SQLite's writer (bench/prune.py)
+PEOPLE_BATCH = 20     # people erased per transaction (each erase is a statement per table: ~2 ms a person)
 CHUNK_DAYS = 7        # days counted per transaction (each a few GROUP BYs over a week)
 # Batches one clock tick may spend before it goes back to sending; the rest is done by
 # the next ticks (the job stays due until it finishes). `steady prune` has no limit.
@@ -105,15 +105,17 @@ class RetentionReport:
 
 
 class _Budget:
-    """Batches left to spend (None: no limit)."""
+    """Batches left to spend (None: no limit); `refused` once one was asked for in vain."""
 
     def __init__(self, batches: int | None) -> None:
         self.left = batches
+        self.refused = False
 
     def take(self) -> bool:
         if self.left is None:
             return True
         if self.left <= 0:
+            self.refused = True
             return False
         self.left -= 1
         return True
@@ -156,7 +158,7 @@ class Retention:
         self._prune_detail(retention_days.prune_cut(now, self.keep_events, first_uncounted), budget, report)
         self._prune_outbox(retention_days.prune_cut(now, self.keep_outbox, outbox_uncounted), budget, report)
         self._erase_inactive(now - self.keep_people, budget, report)
-        if budget.left is None or budget.left > 0:
+        if not budget.refused:
             with self.store.transaction() as tx:
                 _set_mark(tx, FINISHED, now)
             report.finished = True

@@ -149,6 +149,20 @@ def test_erasing_goes_in_batches_until_everyone_inactive_is_gone(store):
     assert ids(store, people) == [keeper]
 
 
+def test_a_run_cut_short_by_its_batch_limit_stays_due_and_finishes_on_the_next_tick(store):
+    pid = add_person(store, "+12125550190", created=NOW - 400 * DAY, last_in=NOW - DAY)
+    add_rows(store, events, [event(pid, NOW - 200 * DAY + timedelta(minutes=n)) for n in range(40)])
+    job = Retention(store, keep_events=180 * DAY, keep_outbox=14 * DAY, keep_people=365 * DAY, batch=10)
+
+    first = job.run_if_due(NOW, max_batches=3)
+    assert (first.events, first.finished) == (30, False)
+    # 10 events, then one batch each finds nothing more: events, check-ins, outbox, people
+    second = job.run_if_due(NOW + timedelta(minutes=1), max_batches=6)
+    assert second is not None and second.events == 10 and second.finished
+    assert job.run_if_due(NOW + timedelta(minutes=2), max_batches=6) is None
+    assert event_times(store) == []
+
+
 # --- the daily counts ----------------------------------------------------------------------
 
 def _a_week_of_texts(store, first_day: date) -> tuple[int, int]:
@@ -362,3 +376,20 @@ def test_steady_prune_prints_counts_and_never_a_body(steady, database_url, tmp_p
     assert again.exit_code == 0, again.output
     assert "0 outbox rows" in again.output
     assert BODY not in result.output + again.output and "5550180" not in result.output + again.output
+
+
+@pytest.mark.slow
+def test_the_prune_bench_ends_with_a_json_summary():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    finished = subprocess.run(
+        [sys.executable, str(root / "bench" / "prune.py"), "--rows", "3000", "--people", "30", "--database", "sqlite"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    summary = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert summary["sqlite"]["rows"] == 3000 and summary["sqlite"]["people"] == 30
+    assert summary["sqlite"]["rows_per_s"] > 0 and summary["sqlite"]["peak_mb"] > 0
