@@ -37,7 +37,7 @@ from flows.retention_days import ONE_DAY, midnight
 
 log = logging.getLogger(__name__)
 
-BATCH = 500           # rows deleted per transaction: at most ~30 ms of SQLite's writer (bench/prune.py)
+BATCH = 250           # rows deleted per transaction: ~25 ms of SQLite's writer at most (bench/prune.py)
 PEOPLE_BATCH = 20     # people erased per transaction (each erase is a statement per table: ~2 ms a person)
 CHUNK_DAYS = 7        # days counted per transaction (each a few GROUP BYs over a week)
 # Batches one clock tick may spend before it goes back to sending; the rest is done by
@@ -153,7 +153,7 @@ class Retention:
         report = RetentionReport()
         budget = _Budget(max_batches)
         today = now.date()
-        first_uncounted = self._count_final_days(today, now, report)
+        first_uncounted = self._count_final_days(today, report)
         outbox_uncounted = self._count_outbox_days(today, report)
         self._prune_detail(retention_days.prune_cut(now, self.keep_events, first_uncounted), budget, report)
         self._prune_outbox(retention_days.prune_cut(now, self.keep_outbox, outbox_uncounted), budget, report)
@@ -167,7 +167,7 @@ class Retention:
 
     # Counting -------------------------------------------------------------------------------
 
-    def _count_final_days(self, today: date, now: datetime, report: RetentionReport) -> date:
+    def _count_final_days(self, today: date, report: RetentionReport) -> date:
         """Count the finished days not yet counted; returns the first day not counted."""
         with self.store.transaction() as tx:
             found = _marks(tx)
@@ -175,7 +175,7 @@ class Retention:
             earliest = None if counted is not None else _earliest(tx, (
                 events.c.at, checkins.c.at, consents.c.at, people.c.created_at))
         whole_from = retention_days.first_whole_day(found.get(DETAIL_CUT))
-        days = retention_days.days_to_count(counted and counted.date(), earliest, whole_from, today)
+        days = retention_days.days_to_count(counted.date() if counted else None, earliest, whole_from, today)
         for chunk in retention_days.chunks(days, CHUNK_DAYS):
             with self.store.transaction() as tx:
                 count_final_days(tx, chunk)
@@ -256,10 +256,15 @@ class Retention:
 
 
 def inactive_since(cut: datetime) -> ColumnElement[bool]:
-    """Nobody has texted this person, nor they Steady, since `cut`, and nothing is
-    scheduled for them (a pending or sending outbox row)."""
+    """Nobody has texted this person, nor they Steady, since `cut`; nothing is scheduled
+    for them (a pending or sending outbox row); and they are not signed up for scheduled
+    texts they can get (daily or quit-date texts: they are being texted, even when their
+    sent rows are older than the outbox's own retention)."""
+    subscribed = and_(~people.c.opted_out, ~people.c.undeliverable,
+                      or_(people.c.daily_enabled, people.c.plan_next_at.is_not(None)))
     return and_(
         people.c.created_at < cut,
+        ~subscribed,
         or_(people.c.last_inbound_at.is_(None), people.c.last_inbound_at < cut),
         ~exists().where(events.c.person_id == people.c.id, events.c.at >= cut),
         ~exists().where(

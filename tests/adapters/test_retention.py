@@ -122,6 +122,9 @@ def test_people_inactive_longer_than_the_limit_are_erased_with_everything_about_
     texted_in = add_person(store, "+12125550105", created=cut - 30 * DAY, last_in=cut + DAY)
     texted_out = add_person(store, "+12125550106", created=cut - 30 * DAY, last_in=cut - DAY)
     scheduled = add_person(store, "+12125550107", created=cut - 30 * DAY, last_in=cut - DAY)
+    subscriber = add_person(store, "+12125550108", created=cut - 30 * DAY, last_in=cut - DAY, daily_enabled=True)
+    stopped = add_person(store, "+12125550109", created=cut - 30 * DAY, last_in=cut - DAY, daily_enabled=True,
+                         opted_out=True)
     add_rows(store, outbox, [
         outbox_row(texted_out, "2026-12-01", "sent", NOW - 6 * DAY, sent_at=NOW - 6 * DAY),
         outbox_row(scheduled, "2026-12-08", "pending", NOW + DAY),
@@ -131,8 +134,8 @@ def test_people_inactive_longer_than_the_limit_are_erased_with_everything_about_
 
     report = retention(store).run(NOW)
 
-    assert ids(store, people) == sorted([texted_in, texted_out, scheduled])
-    assert report.people == 2
+    assert ids(store, people) == sorted([texted_in, texted_out, scheduled, subscriber])
+    assert report.people == 3 and stopped not in ids(store, people)
     with store.transaction() as tx:
         assert tx.session.scalar(select(func.count()).select_from(consents)) == 0   # erased with the person
     assert never_texted not in ids(store, people)
