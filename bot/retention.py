@@ -60,25 +60,26 @@ marks = models.RetentionMark.__table__
 
 SETTLED = (models.SENT, models.FAILED, models.CANCELLED)
 
-# Every metric in daily_counts, what its key is, and when a day's count is final. The
+# Every metric in daily_counts and what its key is, by when a day's count is final. The
 # operator console (issue 14) reads these; the README's data map lists them.
-METRICS = {
-    # Final once the day is over: counted once, the day after.
+FINAL_METRICS = {   # final once the day is over: counted once, the day after
     "texts_in": "texts people sent, by intent (crisis, slip, craving, ...)",
     "replies": "replies Steady sent to them, by the intent answered (crisis: crisis replies)",
     "people_texted": "how many people texted that day (key empty)",
     "new_people": "people who texted for the first time (key empty)",
     "consent": "consent events by kind (opt_in, opt_out, daily_on, daily_off, plan_texts_on, plan_texts_off)",
     "checkin_scores": "quit-date check-in answers, by score 1-5",
-    # Outbox rows, by the day they were due: counted again each day until they are pruned
-    # (a receipt or a retry may still change a row after its day).
+}
+OUTBOX_METRICS = {  # by the day a row was due; counted again each day until the rows are pruned
     "outbox": "scheduled texts by status (pending, sending, sent, failed, cancelled)",
     "outbox_kind": "scheduled texts by kind and status (daily:sent, quit_date:cancelled, ...)",
     "outbox_delivery": "sent texts by Twilio's last receipt (delivered, undelivered, sent, ...; '' none yet)",
     "outbox_reason": "failed and cancelled texts by why: status:reason (cancelled:quiet_hours, failed:30003)",
-    # A snapshot taken as the day's counts are made (the first run after it ends).
-    "people": "people on the day's last count: total, opted_in, daily, quit_date_texts, with_plan, undeliverable",
 }
+SNAPSHOT_METRICS = {  # taken as the day's counts are made (the first run after it ends)
+    "people": "people then: total, opted_in, daily, quit_date_texts, with_plan, undeliverable",
+}
+METRICS = FINAL_METRICS | OUTBOX_METRICS | SNAPSHOT_METRICS
 
 
 @dataclass
@@ -180,7 +181,7 @@ class Retention:
             with self.store.transaction() as tx:
                 count_final_days(tx, chunk)
                 if chunk[-1] == today - ONE_DAY:
-                    _replace(tx, ("people",), [chunk[-1]], _people_snapshot(tx, chunk[-1]))
+                    _replace(tx, SNAPSHOT_METRICS, [chunk[-1]], _people_snapshot(tx, chunk[-1]))
                 _set_mark(tx, COUNTED, midnight(chunk[-1]))
             report.days_counted += len(chunk)
         if days:
@@ -277,9 +278,6 @@ def inactive_since(cut: datetime) -> ColumnElement[bool]:
 # --- the counts -------------------------------------------------------------------------------
 
 Counts = Counter  # (day, metric, key) -> count
-
-FINAL_METRICS = ("texts_in", "replies", "people_texted", "new_people", "consent", "checkin_scores")
-OUTBOX_METRICS = ("outbox", "outbox_kind", "outbox_delivery", "outbox_reason")
 
 
 def count_final_days(tx: Tx, days: list[date]) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text
 from bot import models
 from bot.app import bootstrap
 from bot.cli import main
-from bot.retention import COUNTED, Retention, count_final_days, read_counts
+from bot.retention import COUNTED, METRICS, Retention, count_final_days, read_counts
 from bot.transport import MemoryTransport
 from tests.support import make_settings
 
@@ -294,8 +294,9 @@ def test_counts_hold_no_number_and_no_person_id(store):
     assert columns == {"day", "metric", "key", "count"}
     _a_week_of_texts(store, TODAY - 3 * DAY)
     retention(store).run(NOW)
-    keys = {key for (_, _, key) in counts(store, TODAY - 10 * DAY, TODAY)}
-    assert not any("555" in key for key in keys)
+    found = counts(store, TODAY - 10 * DAY, TODAY)
+    assert not any("555" in key for (_, _, key) in found)
+    assert {metric for (_, metric, _) in found} <= set(METRICS)
 
 
 # --- bounded memory ----------------------------------------------------------------------
