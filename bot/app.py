@@ -19,6 +19,7 @@ from bot.daily_writer import Daily
 from bot.outbox import Outbox
 from bot.quit_date_writer import QuitDates
 from bot.receipts import TwilioFeedback
+from bot.retention import Retention
 from bot.schedules import Schedules
 from bot.sender import Sender
 from bot.settings import Settings
@@ -54,7 +55,8 @@ class Steady:
         return self.feedback.record_receipt(sid, status, error_code, now, to=to, row_id=row_id)
 
     def tick(self, now: datetime) -> clock.TickReport:
-        return clock.tick(self.store, self.schedules.writers, self.sender, now, self.settings.processed_retention)
+        return clock.tick(self.store, self.schedules.writers, self.sender, now, self.settings.processed_retention,
+                          daily=Retention.from_settings(self.store, self.settings).run_if_due)
 
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:

@@ -1,6 +1,6 @@
 """The `steady` command. Its commands and flags are a contract operators rely on:
 run, chat (--from, --json), content check, db upgrade, tick (--now), clock, twilio
-opt-out-text."""
+opt-out-text, prune (--now, --json)."""
 
 from __future__ import annotations
 
@@ -321,6 +321,36 @@ def tick(now_text: str | None, as_json: bool) -> None:
         for error in report.errors:
             click.echo(f"error: {error}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--now", "now_text", default=None, help="Prune as if it were this ISO-8601 instant (UTC if no offset).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+def prune(now_text: str | None, as_json: bool) -> None:
+    """Count finished days into the daily aggregates, then prune what retention allows
+    (STEADY_*_RETENTION_DAYS) now, whether or not the clock's daily run is due. Prints
+    counts only."""
+    from bot import db, logs
+    from bot.retention import Retention
+    from bot.store import Store
+    from bot.timeutil import parse_utc, utcnow
+
+    try:
+        now = parse_utc(now_text) if now_text else utcnow()
+    except ValueError:
+        raise click.ClickException(f"--now {now_text!r} is not an ISO-8601 time, e.g. 2026-11-24T14:00:00Z") from None
+    settings = _settings()
+    logs.configure(settings.log_level)
+    engine = db.make_engine(db.normalize_url(settings.database_url, settings.instance_dir))
+    try:
+        try:
+            db.require_current(engine)
+        except db.SchemaNotCurrent as exc:
+            raise click.ClickException(str(exc)) from None
+        report = Retention.from_settings(Store(engine), settings).run(now)
+    finally:
+        engine.dispose()
+    click.echo(json.dumps(report.as_dict()) if as_json else f"prune at {now.isoformat()}: {report.summary()}")
 
 
 @main.command()

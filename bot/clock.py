@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.scheduled_rows import EnqueueReport
+from bot.retention import RetentionReport
 from bot.sender import SendReport, Sender
 from bot.store import Store
 from bot.timeutil import utcnow
@@ -30,6 +31,7 @@ class TickReport:
     enqueue: EnqueueReport = field(default_factory=EnqueueReport)
     send: SendReport = field(default_factory=SendReport)
     pruned: int = 0
+    retention: RetentionReport | None = None     # the daily job, on the tick it ran
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -45,6 +47,7 @@ class TickReport:
             f"{_by_reason(s.reasons)}, {s.interrupted} interrupted"
             f"{f', {s.released} put back unsent (stopping)' if s.released else ''}; "
             f"{self.pruned} old message ids pruned"
+            f"{f'; retention: {self.retention.summary()}' if self.retention else ''}"
         )
 
 
@@ -53,11 +56,14 @@ def _by_reason(reasons: dict[str, int]) -> str:
     return f" ({', '.join(f'{name} {n}' for name, n in sorted(reasons.items()))})" if reasons else ""
 
 
-def tick(store: Store, writers, sender: Sender, now: datetime, retention) -> TickReport:
+def tick(store: Store, writers, sender: Sender, now: datetime, retention,
+         daily: Callable[[datetime], RetentionReport | None] | None = None) -> TickReport:
     """One tick: each writer (quit-date texts first, so the daily text can make way for
-    them, then daily texts) writes its due rows; then the sender sends. Each step runs
-    even if an earlier one failed: a broken step is logged and reported, and the clock
-    process lives on to try again next minute."""
+    them, then daily texts) writes its due rows; then the sender sends; last, `daily`
+    (bot.retention: counts and prunes at the first tick of a UTC day, None on the others),
+    after the sending so it never delays a text. Each step runs even if an earlier one
+    failed: a broken step is logged and reported, and the clock process lives on to try
+    again next minute (the daily job stays due until it finishes)."""
     report = TickReport(now=now.isoformat())
     for writer in writers:
         try:
@@ -76,6 +82,12 @@ def tick(store: Store, writers, sender: Sender, now: datetime, retention) -> Tic
     except Exception as exc:  # noqa: BLE001
         log.exception("prune failed")
         report.errors.append(f"prune: {type(exc).__name__}")
+    if daily is not None:
+        try:
+            report.retention = daily(now)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("retention failed")
+            report.errors.append(f"retention: {type(exc).__name__}")
     log.info("tick: %s", report.summary())
     return report
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy import BigInteger
+from sqlalchemy import Date
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
@@ -185,3 +186,33 @@ class Checkin(Base):
     person_id: Mapped[int] = mapped_column(_person_fk(), index=True)
     score: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --- retention (bot/retention.py): what outlives the detail it counts --------------------------
+
+class DailyCount(Base):
+    """One aggregate of one UTC day: how many of `metric`, by `key` (an intent, a consent
+    kind, a score, an outcome; "" for none). Never a number or a person id. Written by
+    bot.retention before the detail it counts is pruned, and kept (a few hundred rows a day)."""
+
+    __tablename__ = "daily_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class RetentionMark(Base):
+    """How far retention has got, by name: the last day counted, each detail table's prune
+    cut-off (days before it are never counted again) and the day the job last finished."""
+
+    __tablename__ = "retention_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# Retention counts and prunes by time: these find a day's rows, or the old ones, by index.
+Index("ix_message_events_at", MessageEvent.at)
+Index("ix_checkins_at", Checkin.at)

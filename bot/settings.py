@@ -270,6 +270,17 @@ class Settings:
     processed_retention: timedelta = setting(
         "STEADY_PROCESSED_RETENTION_DAYS", timedelta(days=3), DAYS, "how long handled MessageSids are kept",
         check=_positive)
+    events_retention: timedelta = setting(
+        "STEADY_EVENTS_RETENTION_DAYS", timedelta(days=180), DAYS,
+        "how long message events (intent and time of each text) and check-in answers are kept; the clock "
+        "prunes older ones once a day, after counting them into the daily aggregates", check=_positive)
+    outbox_retention: timedelta = setting(
+        "STEADY_OUTBOX_RETENTION_DAYS", timedelta(days=14), DAYS,
+        "how long a scheduled text (with its body) is kept once sent, failed or cancelled", check=_positive)
+    people_retention: timedelta = setting(
+        "STEADY_PEOPLE_RETENTION_DAYS", timedelta(days=365), DAYS,
+        "a person who has not texted Steady, nor been texted by it, for this long is erased (as by DELETE)",
+        check=_positive)
     quiet_start: time = setting(
         "STEADY_QUIET_START", defaults.SENDING_START, CLOCK, "local time scheduled texts may go out from")
     quiet_end: time = setting(
