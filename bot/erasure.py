@@ -1,0 +1,86 @@
+"""The one erase, by text (bot.conversation) and by `steady people erase` alike, and the
+keyed hash that is all it leaves of a number.
+
+What stays is what keeps Steady from texting the number again without consent and what
+carriers expect as proof of consent: HMAC-SHA256 of the E.164 number under the data key,
+marked erased with the time, and the consent events (kind, keyword, time) re-keyed to it.
+Without the key the hash says nothing about the number; with it, only a number already
+known can be checked against it.
+
+The key is STEADY_DATA_KEY. Unset, it is kept in the instance folder (`data.key`, made
+once with mode 0600), beside the SQLite file it goes with: `steady run`, `steady chat`
+and tests need nothing set. Processes that share a PostgreSQL database but not a folder
+must set it, or each would hash with a key of its own (bot.app warns at start-up).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from datetime import datetime
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "data.key"
+
+
+def key_path(settings: Settings) -> str:
+    return os.path.join(settings.instance_dir, KEY_FILE)
+
+
+def data_key(settings: Settings) -> bytes:
+    """STEADY_DATA_KEY, else the instance folder's key, made now (0600) if there is none."""
+    if settings.data_key:
+        return settings.data_key.encode("utf-8")
+    path = key_path(settings)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            kept = fh.read().strip()
+        if kept:
+            return kept.encode("utf-8")
+    except FileNotFoundError:
+        pass
+    os.makedirs(settings.instance_dir, exist_ok=True)
+    made = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:   # another process made it first: use theirs
+        return data_key(settings)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(made + "\n")
+    log.info("made a data key in the instance folder (%s); set STEADY_DATA_KEY in a deploy", KEY_FILE)
+    return made.encode("utf-8")
+
+
+def number_hash(key: bytes, number: str) -> str:
+    """The keyed hash of an E.164 number: 64 hex characters."""
+    return hmac.new(key, number.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class SendInFlight(Exception):
+    """A text to the person has reached Twilio's door and has no result yet: the erase
+    waits for it (bot.outbox.wait_in_flight) so nothing reaches them after its confirmation."""
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__(f"a text to person {person_id} is in flight")
+        self.person_id = person_id
+
+
+def erase(tx, person_id: int, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = True) -> None:
+    """Erase everything about the person in `tx` (bot.store.Tx.erase_person), leaving the
+    keyed hash and the re-keyed consent record.
+
+    Their row is locked first, as the outbox's last consent check locks it: after this
+    commits, that check finds no one and lets nothing through. A request it let through
+    before is still in flight: with `wait_for_sends` this raises SendInFlight (the caller
+    rolls back, waits for its result and tries again), so the confirmation never
+    overtakes it; without, the erase goes ahead and the request's result is dropped."""
+    tx.lock_person(person_id)
+    if wait_for_sends and tx.texts_in_flight(person_id):
+        raise SendInFlight(person_id)
+    tx.erase_person(person_id, number_hash(key, number), now)
