@@ -225,10 +225,12 @@ class Matcher:
         Inside a multi-step flow only this can take the person elsewhere, so an answer
         like "when I'm dope sick" stays an answer instead of becoming a withdrawal request.
         """
-        core = _trim_edges(canonical_tokens(text))
+        tokens = canonical_tokens(text)
+        core = _trim_edges(tokens)
         if not core:
             return None
-        return self._whole(core) or self._whole_fuzzy(core)
+        # A keyword written with an edge word ("forget me") matches as written, too.
+        return self._exact.get(tokens) or self._whole(core) or self._whole_fuzzy(core)
 
     # -- steps --------------------------------------------------------------------
 
