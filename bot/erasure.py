@@ -84,3 +84,38 @@ def erase(tx, person_id: int, number: str, key: bytes, now: datetime, *, wait_fo
     if wait_for_sends and tx.texts_in_flight(person_id):
         raise SendInFlight(person_id)
     tx.erase_person(person_id, number_hash(key, number), now)
+
+
+# How many times an operator's erase waits for a text in flight, then erases anyway.
+TRIES = 3
+
+
+def erase_number(store, number: str, key: bytes, now: datetime) -> int:
+    """`steady people erase`: the same erase as by text, for every channel the number has
+    (SMS, WhatsApp), each in its own transaction; how many people it erased."""
+    from bot import outbox       # bot.outbox imports the store; the CLI needs it only here
+
+    erased = 0
+    with store.transaction() as tx:
+        ids = tx.people_with_number(number)
+    for person_id in ids:
+        for attempt in range(1, TRIES + 1):
+            try:
+                with store.transaction() as tx:
+                    erase(tx, person_id, number, key, now, wait_for_sends=attempt < TRIES)
+                break
+            except SendInFlight:
+                outbox.wait_in_flight(store, person_id)
+        erased += 1
+        log.info("a person was erased by the operator")       # never the number
+    return erased
+
+
+def export(store, number: str, key: bytes) -> dict:
+    """`steady people export`: everything stored about the number, as JSON-able data: each
+    person row for it (one per channel) with every row about them, and what stays of it
+    if it was erased (its keyed hash, when, and the consent events kept with it)."""
+    with store.transaction() as tx:
+        people = [tx.everything_about(person_id) for person_id in tx.people_with_number(number)]
+        kept = tx.erased_record(number_hash(key, number))
+    return {"number": number, "people": people, "erased": kept}

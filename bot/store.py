@@ -330,6 +330,34 @@ class Tx:
             _CONSENTS.c.person_id == person_id).order_by(_CONSENTS.c.id)
         connection.execute(insert(_ERASED_CONSENTS).from_select(["number_hash", "kind", "keyword", "at"], kept))
 
+    def people_with_number(self, number: str) -> list[int]:
+        """The ids of the people with this number, on any channel."""
+        return list(self._core().execute(select(_PEOPLE.c.id).where(_PEOPLE.c.number == number)
+                                         .order_by(_PEOPLE.c.id)).scalars())
+
+    def everything_about(self, person_id: int) -> dict[str, Any]:
+        """The person's row and every row about them (the tables of _PERSON_TABLES), as
+        plain JSON values: a data-access request (`steady people export`)."""
+        connection = self._core()
+        person = connection.execute(select(_PEOPLE).where(_PEOPLE.c.id == person_id)).one()._mapping
+        found: dict[str, Any] = {"person": _plain(person)}
+        for table in _PERSON_TABLES:
+            order = table.primary_key.columns.values()
+            rows = connection.execute(select(table).where(table.c.person_id == person_id).order_by(*order))
+            found[table.name] = [_plain(row._mapping) for row in rows]
+        return found
+
+    def erased_record(self, number_hash: str) -> dict[str, Any] | None:
+        """What stays of an erased number, as plain JSON values, or None."""
+        connection = self._core()
+        kept = connection.execute(select(_ERASED).where(_ERASED.c.number_hash == number_hash)).first()
+        if kept is None:
+            return None
+        consents = connection.execute(
+            select(_ERASED_CONSENTS.c.kind, _ERASED_CONSENTS.c.keyword, _ERASED_CONSENTS.c.at)
+            .where(_ERASED_CONSENTS.c.number_hash == number_hash).order_by(_ERASED_CONSENTS.c.id))
+        return {**_plain(kept._mapping), "consent_events": [_plain(row._mapping) for row in consents]}
+
     def erased(self, number_hash: str) -> models.ErasedNumber | None:
         """What stays of an erased number (bot.erasure), or None."""
         return self.session.get(models.ErasedNumber, number_hash)
@@ -541,6 +569,12 @@ def _insert_ignore_statement(dialect: str, table: Table, conflict: tuple[str, ..
     stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
     # Rowcount is only kept for UPDATE/DELETE unless asked for (psycopg drops it).
     return stmt.execution_options(preserve_rowcount=True)
+
+
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as JSON values: times as ISO 8601 (UTC), the rest as stored."""
+    return {str(name): value.isoformat() if isinstance(value, datetime) else _to_json(value)
+            for name, value in row.items()}
 
 
 def _to_json(value: Any) -> Any:
