@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # confirmation carriers require (after it Steady is silent anyway, so it cannot loop).
 UNTHROTTLED = frozenset({intents.CRISIS, intents.STOP, intents.DELETE})
 # An erase waits this many times for a text in flight to the person (bot.erasure), then goes anyway.
-ERASE_TRIES = 3
+ERASE_TRIES = erasure.TRIES
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,9 @@ class Conversation:
         self.schedules = schedules   # carries out the turn's commands about scheduled texts
         self.default_daily_time = to_hhmm(settings.default_send_time)
         self._data_key: bytes | None = None
+        if settings.on_postgres and not settings.data_key:
+            log.warning("STEADY_DATA_KEY is not set: each process keeps its own key in its instance folder, so "
+                        "the hashes erased numbers leave would not match across processes; set it in a deploy")
 
     @property
     def data_key(self) -> bytes:
@@ -104,7 +107,7 @@ class Conversation:
     def handle(self, inbound: Inbound) -> Answer:
         """Answer one inbound text. Raises ValueError when the sender is not a number.
 
-        A confirmed DELETE erases in the turn's transaction; while a text to the person is
+        A confirmed DELETE erases the number (every channel) in the turn's transaction; while a text to the person is
         in flight the turn is rolled back, waits for its result and runs again, so the
         confirmation is the last text they get (bot.erasure.erase)."""
         address = inbound.address or phones.parse_address(inbound.sender, self.settings.default_region)
@@ -152,7 +155,7 @@ class Conversation:
                 replies = ()
             erased = any(isinstance(command, ErasePerson) for command in outcome.commands)
             if erased:   # nothing of the person is written: the erase takes it all
-                erasure.erase(tx, person.id, address.number, self.data_key, now, wait_for_sends=wait_for_sends)
+                erasure.erase(tx, address.number, self.data_key, now, wait_for_sends=wait_for_sends)
                 tx.close_erased_turn(inbound.sid, now, list(replies))
             else:
                 tx.save_state(person, outcome.state, now)

@@ -71,42 +71,45 @@ class SendInFlight(Exception):
         self.person_id = person_id
 
 
-def erase(tx, person_id: int, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = True) -> None:
-    """Erase everything about the person in `tx` (bot.store.Tx.erase_person), leaving the
-    keyed hash and the re-keyed consent record.
+def erase(tx, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = True) -> int:
+    """Erase everything about the number in `tx`, on every channel it has (SMS, WhatsApp),
+    leaving its keyed hash and its consent record (bot.store.Tx.erase_person); how many
+    people it erased.
 
-    Their row is locked first, as the outbox's last consent check locks it: after this
-    commits, that check finds no one and lets nothing through. A request it let through
-    before is still in flight: with `wait_for_sends` this raises SendInFlight (the caller
-    rolls back, waits for its result and tries again), so the confirmation never
-    overtakes it; without, the erase goes ahead and the request's result is dropped."""
-    tx.lock_person(person_id)
-    if wait_for_sends and tx.texts_in_flight(person_id):
-        raise SendInFlight(person_id)
-    tx.erase_person(person_id, number_hash(key, number), now)
+    Each person's row is locked first, as the outbox's last consent check locks it: after
+    this commits, that check finds no one and lets nothing through. A request it let
+    through before is still in flight: with `wait_for_sends` this raises SendInFlight (the
+    caller rolls back, waits for its result and tries again), so the confirmation never
+    overtakes it; without, the erase goes ahead and that request's result is dropped."""
+    digest = number_hash(key, number)
+    ids = tx.people_with_number(number)
+    for person_id in ids:
+        tx.lock_person(person_id)
+        if wait_for_sends and tx.texts_in_flight(person_id):
+            raise SendInFlight(person_id)
+    for person_id in ids:
+        tx.erase_person(person_id, digest, now)
+    return len(ids)
 
 
-# How many times an operator's erase waits for a text in flight, then erases anyway.
+# How many times an erase waits for a text in flight, then erases anyway.
 TRIES = 3
 
 
 def erase_number(store, number: str, key: bytes, now: datetime) -> int:
-    """`steady people erase`: the same erase as by text, for every channel the number has
-    (SMS, WhatsApp), each in its own transaction; how many people it erased."""
+    """`steady people erase`: the erase by text, in a transaction of its own; how many
+    people (one per channel) it erased."""
     from bot import outbox       # bot.outbox imports the store; the CLI needs it only here
 
     erased = 0
-    with store.transaction() as tx:
-        ids = tx.people_with_number(number)
-    for person_id in ids:
-        for attempt in range(1, TRIES + 1):
-            try:
-                with store.transaction() as tx:
-                    erase(tx, person_id, number, key, now, wait_for_sends=attempt < TRIES)
-                break
-            except SendInFlight:
-                outbox.wait_in_flight(store, person_id)
-        erased += 1
+    for attempt in range(1, TRIES + 1):
+        try:
+            with store.transaction() as tx:
+                erased = erase(tx, number, key, now, wait_for_sends=attempt < TRIES)
+            break
+        except SendInFlight as busy:
+            outbox.wait_in_flight(store, busy.person_id)
+    if erased:
         log.info("a person was erased by the operator")       # never the number
     return erased
 

@@ -23,6 +23,8 @@ from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import and_
+from sqlalchemy import case
+from sqlalchemy import or_
 from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import exists
@@ -324,8 +326,10 @@ class Tx:
         stopped = bool(connection.execute(select(_PEOPLE.c.opted_out).where(_PEOPLE.c.id == person_id)).scalar())
         if not _insert_ignore(connection, _ERASED, {"number_hash": number_hash, "erased_at": now, "stopped": stopped},
                               conflict=("number_hash",)):
-            connection.execute(update(_ERASED).where(_ERASED.c.number_hash == number_hash)
-                               .values(erased_at=now, stopped=stopped))
+            # Erased again later: this erase's word. The same erase, another channel: either STOP counts.
+            again = or_(_ERASED.c.stopped, literal(stopped)) if stopped else _ERASED.c.stopped
+            connection.execute(update(_ERASED).where(_ERASED.c.number_hash == number_hash).values(
+                erased_at=now, stopped=case((_ERASED.c.erased_at == now, again), else_=literal(stopped))))
         kept = select(literal(number_hash, String()), _CONSENTS.c.kind, _CONSENTS.c.keyword, _CONSENTS.c.at).where(
             _CONSENTS.c.person_id == person_id).order_by(_CONSENTS.c.id)
         connection.execute(insert(_ERASED_CONSENTS).from_select(["number_hash", "kind", "keyword", "at"], kept))

@@ -179,14 +179,10 @@ def test_an_erased_number_that_texts_again_is_new_and_gets_no_scheduled_texts_un
 
 
 def test_an_erased_number_that_had_texted_stop_starts_opted_out(world):
-    from bot.store import Store
-
     text(world, NUMBER, "DAILY", SIGNUP)
     text(world, NUMBER, "STOP", SIGNUP + timedelta(minutes=1))
-    pid = person_id(world, NUMBER)
     with world.store.transaction() as tx:          # the operator's erase (steady people erase)
-        erasure.erase(tx, pid, NUMBER, erasure.data_key(world.settings), SIGNUP + timedelta(minutes=2))
-    assert isinstance(world.store, Store)
+        assert erasure.erase(tx, NUMBER, erasure.data_key(world.settings), SIGNUP + timedelta(minutes=2)) == 1
     assert text(world, NUMBER, "hi", SIGNUP + timedelta(minutes=3)).replies == ()
     with world.store.transaction() as tx:
         assert tx.find_person(NUMBER, "sms").opted_out is True
@@ -228,3 +224,22 @@ def test_the_data_key_is_made_once_in_the_instance_folder_with_mode_0600(world):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert erasure.data_key(world.settings) == key and len(key) >= 32
     assert erasure.data_key(world.settings.with_(data_key="k" * 40)) == b"k" * 40
+
+
+def test_an_erase_by_text_takes_the_number_on_every_channel(world):
+    text(world, NUMBER, "DAILY", SIGNUP)
+    text(world, f"whatsapp:{NUMBER}", "DAILY", SIGNUP)
+    text(world, f"whatsapp:{NUMBER}", "DELETE", SIGNUP + timedelta(minutes=1))
+    assert text(world, f"whatsapp:{NUMBER}", "YES", SIGNUP + timedelta(minutes=2)).detail == "erased"
+    assert count(world, models.Person) == 0 and count(world, models.ConsentEvent) == 0
+    assert count(world, models.ErasedNumber) == 1 and count(world, models.ErasedConsentEvent) == 2
+
+
+def test_a_stop_on_either_channel_is_kept_when_the_number_is_erased(world):
+    text(world, NUMBER, "STOP", SIGNUP)                            # SMS: opted out
+    text(world, f"whatsapp:{NUMBER}", "DELETE", SIGNUP + timedelta(minutes=1))
+    text(world, f"whatsapp:{NUMBER}", "YES", SIGNUP + timedelta(minutes=2))
+    with world.store.transaction() as tx:
+        (kept,) = tx.session.execute(select(models.ErasedNumber)).scalars().all()
+        assert kept.stopped is True
+    assert text(world, NUMBER, "hi", SIGNUP + timedelta(minutes=3)).replies == ()
