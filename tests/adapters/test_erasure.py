@@ -189,13 +189,24 @@ def test_an_erased_number_that_had_texted_stop_starts_opted_out(world):
     assert text(world, NUMBER, "START", SIGNUP + timedelta(minutes=4)).replies
 
 
-def test_nothing_reaches_twilio_after_the_erase_confirmation_while_a_text_was_in_flight(world, fake):
+def test_nothing_reaches_twilio_after_the_erase_confirmation_while_a_text_was_in_flight(world, fake, monkeypatch):
+    from bot import conversation
+
+    waits = []
+    real_wait = conversation.outbox.wait_in_flight
+
+    def recorded_wait(store, person):                     # the real wait, counted
+        waits.append(person)
+        return real_wait(store, person)
+
+    monkeypatch.setattr(conversation.outbox, "wait_in_flight", recorded_wait)
     text(world, NUMBER, "DAILY", SIGNUP)
     world.daily.enqueue_due(SEND)
     text(world, NUMBER, "DELETE", SEND)
     join = _in_background(lambda: world.outbox.send_due(SEND))
     _wait_for(lambda: fake.requests == 1)                 # the request is at Twilio, unanswered
     done = text(world, NUMBER, "YES", SEND + timedelta(minutes=1))
+    assert len(waits) == 1                                # the erase saw it in flight and waited once
     confirmed = time.monotonic()
     assert done.detail == "erased"
     (message,) = sent_to(fake, NUMBER)
