@@ -24,7 +24,6 @@ from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import and_
 from sqlalchemy import case
-from sqlalchemy import or_
 from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import exists
@@ -327,7 +326,7 @@ class Tx:
         if not _insert_ignore(connection, _ERASED, {"number_hash": number_hash, "erased_at": now, "stopped": stopped},
                               conflict=("number_hash",)):
             # Erased again later: this erase's word. The same erase, another channel: either STOP counts.
-            again = or_(_ERASED.c.stopped, literal(stopped)) if stopped else _ERASED.c.stopped
+            again = literal(True) if stopped else _ERASED.c.stopped
             connection.execute(update(_ERASED).where(_ERASED.c.number_hash == number_hash).values(
                 erased_at=now, stopped=case((_ERASED.c.erased_at == now, again), else_=literal(stopped))))
         kept = select(literal(number_hash, String()), _CONSENTS.c.kind, _CONSENTS.c.keyword, _CONSENTS.c.at).where(
