@@ -1,6 +1,6 @@
 """The `steady` command. Its commands and flags are a contract operators rely on:
 run, chat (--from, --json), content check, db upgrade, tick (--now), clock, twilio
-opt-out-text, prune (--now, --json)."""
+opt-out-text, prune (--now, --json), people export, people erase."""
 
 from __future__ import annotations
 
@@ -290,6 +290,74 @@ def db_upgrade() -> None:
     url = db.normalize_url(settings.database_url, settings.instance_dir)
     db.upgrade(url)
     click.echo("database is at the latest migration")
+
+
+@main.group()
+def people() -> None:
+    """One person's data: a data-access request (export) or an erase."""
+
+
+def _people_store(settings: Settings):
+    """The store alone (no content, no models), refusing a database behind the migrations."""
+    from bot import db
+    from bot.store import Store
+
+    engine = db.make_engine(db.normalize_url(settings.database_url, settings.instance_dir), timeout=settings.db_timeout)
+    try:
+        db.require_current(engine)
+    except db.SchemaNotCurrent as exc:
+        engine.dispose()
+        raise click.ClickException(str(exc)) from None
+    return Store(engine)
+
+
+def _person_number(settings: Settings, raw: str) -> str:
+    from bot import phones
+
+    try:
+        return phones.parse_address(raw, settings.default_region).number
+    except ValueError as exc:
+        raise click.ClickException(f"{raw!r} is not a phone number ({exc})") from None
+
+
+@people.command("export")
+@click.argument("number")
+def people_export(number: str) -> None:
+    """Print, as JSON, everything stored about NUMBER (every channel), and what stays of it
+    if it was erased. Printed here only, never logged."""
+    from bot import erasure
+
+    settings = _settings()
+    number = _person_number(settings, number)
+    store = _people_store(settings)
+    try:
+        click.echo(json.dumps(erasure.export(store, number, erasure.data_key(settings)), indent=2, sort_keys=True))
+    finally:
+        store.engine.dispose()
+
+
+@people.command("erase")
+@click.argument("number")
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+def people_erase(number: str, yes: bool) -> None:
+    """Erase everything about NUMBER, as DELETE by text does: what stays is its keyed hash
+    and its consent record (README: Privacy). Logged without the number."""
+    from bot import erasure, phones
+    from bot.timeutil import utcnow
+
+    settings = _settings()
+    number = _person_number(settings, number)
+    if not yes:
+        click.confirm(f"Erase everything about {phones.mask(number)}? This cannot be undone", abort=True)
+    store = _people_store(settings)
+    try:
+        erased = erasure.erase_number(store, number, erasure.data_key(settings), utcnow())
+    finally:
+        store.engine.dispose()
+    if erased:
+        click.echo(f"erased {phones.mask(number)}: {erased} record(s); its keyed hash and consent record stay")
+    else:
+        click.echo(f"nothing is stored about {phones.mask(number)}")
 
 
 @main.command()

@@ -11,12 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import outbox, phones
+from bot import erasure, outbox, phones
 from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store
 from flows import engine, intents
 from flows.carrier import carrier_blocked
+from flows.commands import ErasePerson
 from flows.context import Context
 from flows.content import Content
 from flows.matcher import Matcher
@@ -29,7 +30,9 @@ log = logging.getLogger(__name__)
 
 # The loop guard never holds these back: a crisis reply, and the one opt-out
 # confirmation carriers require (after it Steady is silent anyway, so it cannot loop).
-UNTHROTTLED = frozenset({intents.CRISIS, intents.STOP})
+UNTHROTTLED = frozenset({intents.CRISIS, intents.STOP, intents.DELETE})
+# An erase waits this many times for a text in flight to the person (bot.erasure), then goes anyway.
+ERASE_TRIES = erasure.TRIES
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,17 @@ class Conversation:
         self.settings = settings
         self.schedules = schedules   # carries out the turn's commands about scheduled texts
         self.default_daily_time = to_hhmm(settings.default_send_time)
+        self._data_key: bytes | None = None
+        if settings.on_postgres and not settings.data_key:
+            log.warning("STEADY_DATA_KEY is not set: each process keeps its own key in its instance folder, so "
+                        "the hashes erased numbers leave would not match across processes; set it in a deploy")
+
+    @property
+    def data_key(self) -> bytes:
+        """The key of the hash an erase leaves (bot.erasure), read once, when first needed."""
+        if self._data_key is None:
+            self._data_key = erasure.data_key(self.settings)
+        return self._data_key
 
     def context(self, now: datetime) -> Context:
         return Context(
@@ -91,8 +105,22 @@ class Conversation:
         )
 
     def handle(self, inbound: Inbound) -> Answer:
-        """Answer one inbound text. Raises ValueError when the sender is not a number."""
+        """Answer one inbound text. Raises ValueError when the sender is not a number.
+
+        A confirmed DELETE erases the number (every channel) in the turn's transaction; while a text to the person is
+        in flight the turn is rolled back, waits for its result and runs again, so the
+        confirmation is the last text they get (bot.erasure.erase)."""
         address = inbound.address or phones.parse_address(inbound.sender, self.settings.default_region)
+        for attempt in range(1, ERASE_TRIES + 1):
+            try:
+                return self._handle(inbound, address, wait_for_sends=attempt < ERASE_TRIES)
+            except erasure.SendInFlight as busy:
+                if not outbox.wait_in_flight(self.store, busy.person_id):
+                    log.warning("person %s asked to be erased with a text still in flight after %.0f s",
+                                busy.person_id, outbox.IN_FLIGHT_WAIT_SECONDS)
+        raise AssertionError("unreachable: the last try erases without waiting")  # pragma: no cover
+
+    def _handle(self, inbound: Inbound, address: phones.Address, *, wait_for_sends: bool) -> Answer:
         now = inbound.now
         since = now - self.settings.loop_window
         with self.store.transaction() as tx:
@@ -111,6 +139,7 @@ class Conversation:
                     timezone=phones.guess_timezone(address.number, self.settings.default_timezone),
                     now=now,
                     daily_time=self.default_daily_time,
+                    opted_out=self._stopped_before(tx, address.number),
                 )
                 opened = tx.open_turn(address.number, address.channel, since=since, now=now)
                 if opened.person is None:  # pragma: no cover - the insert or a committed rival made it
@@ -124,16 +153,24 @@ class Conversation:
             throttled = recent >= self.settings.loop_limit and outcome.intent not in UNTHROTTLED
             if throttled:
                 replies = ()
-            tx.save_state(person, outcome.state, now)
-            for event in outcome.events:
-                tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
-            if outcome.score is not None:
-                tx.record_checkin(person.id, outcome.score, now)
-            self.schedules.after_turn(tx, person, outcome, now)
-            # The turn's record, the person's row (state, last_inbound_at, the schedules'
-            # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
-            tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
-                          sid=inbound.sid, replies=list(replies))
+            erased = any(isinstance(command, ErasePerson) for command in outcome.commands)
+            if erased:   # nothing of the person is written: the erase takes it all
+                erasure.erase(tx, address.number, self.data_key, now, wait_for_sends=wait_for_sends)
+                tx.close_erased_turn(inbound.sid, now, list(replies))
+            else:
+                tx.save_state(person, outcome.state, now)
+                for event in outcome.events:
+                    tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
+                if outcome.score is not None:
+                    tx.record_checkin(person.id, outcome.score, now)
+                self.schedules.after_turn(tx, person, outcome, now)
+                # The turn's record, the person's row (state, last_inbound_at, the schedules'
+                # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
+                tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
+                              sid=inbound.sid, replies=list(replies))
+        if erased:
+            log.info("a person was erased by text (channel %s)", address.channel)    # never the number
+            return Answer(outcome.intent, replies, detail=outcome.detail)
         if outcome.state.opted_out and not state.opted_out:
             self._after_opt_out(person.id)
         if log.isEnabledFor(logging.INFO):   # the masked number is worked out only when logged
@@ -142,6 +179,13 @@ class Conversation:
                 phones.mask(address.number), outcome.intent, len(replies), " throttled" if throttled else "",
             )
         return Answer(outcome.intent, replies, throttled=throttled, detail=outcome.detail)
+
+    def _stopped_before(self, tx, number: str) -> bool:
+        """A new person whose number was erased after it texted STOP starts opted out, as
+        Twilio still blocks it: only START brings replies back. Any other erased number
+        starts as anyone new does, with no scheduled texts until they opt in again."""
+        kept = tx.erased(erasure.number_hash(self.data_key, number))
+        return bool(kept is not None and kept.stopped)
 
     def _after_opt_out(self, person_id: int) -> None:
         """The opt-out is committed: nothing more can start (bot.outbox._gate). Hold the

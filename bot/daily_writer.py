@@ -21,7 +21,7 @@ from bot.outbox import (
 from bot.scheduled_rows import (
     BATCH, DAILY, QUIT_DATE, EnqueueReport, Writer, for_each_due_batch, insert_new, unnest_columns,
 )
-from flows import daily_texts, engine, schedule
+from flows import daily_texts, engine, privacy, schedule
 from flows.turn_values import State
 from flows.timeparse import parse_hhmm
 
@@ -56,7 +56,7 @@ class Daily(Writer):
         advances_for: dict[tuple[str, str], datetime] = {}
         slots_for: dict[tuple[str, str, datetime], tuple[datetime | None, str | None]] = {}
         columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
-                   people.c.daily_next_at, people.c.flow, people.c.updated_at)
+                   people.c.daily_next_at, people.c.flow, people.c.updated_at, people.c.private)
         due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
 
         def write(session, rows) -> None:
@@ -87,6 +87,8 @@ class Daily(Writer):
                 _, body = daily_texts.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
                 if daily_texts.invites_reply(body) and engine.prompt_may_replace(row.flow, slot_at):
                     prompted[row.id] = (slot_at, row.updated_at)
+                if row.private:     # PRIVATE: a neutral first line on the lock screen
+                    body = privacy.discreet(body, self.content, self.settings.program_name)
                 new_rows.append({
                     "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
                     "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,

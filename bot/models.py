@@ -93,6 +93,8 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # PRIVATE: scheduled texts open with a neutral line, no drug words on the lock screen.
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:  # never the number: reprs end up in logs
         return f"<Person id={self.id} channel={self.channel}>"
@@ -216,3 +218,30 @@ class RetentionMark(Base):
 # Retention counts and prunes by time: these find a day's rows, or the old ones, by index.
 Index("ix_message_events_at", MessageEvent.at)
 Index("ix_checkins_at", Checkin.at)
+
+
+# --- what stays after an erase (bot.erasure): no number, no person id ------------------------
+
+class ErasedNumber(Base):
+    """A number that was erased: only its keyed hash (HMAC-SHA256, bot.erasure), when, and
+    whether it had opted out (STOP) then. It keeps Steady from texting the number without
+    consent and is the key of the consent record kept as carriers' proof."""
+
+    __tablename__ = "erased_numbers"
+
+    number_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    stopped: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class ErasedConsentEvent(Base):
+    """A consent event of an erased number, re-keyed to its hash: kind, keyword, time only."""
+
+    __tablename__ = "erased_consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number_hash: Mapped[str] = mapped_column(
+        ForeignKey("erased_numbers.number_hash", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    keyword: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -22,7 +22,7 @@ from bot.outbox import (
     outbox,
     people,
 )
-from flows import engine, quit_program, schedule
+from flows import engine, privacy, quit_program, schedule
 from flows.commands import quit_date_of
 from flows.turn_values import State
 from flows.plan_state import is_plan_flow
@@ -93,7 +93,8 @@ class QuitDates(Writer):
     def enqueue_due(self, now: datetime) -> EnqueueReport:
         """One row per due person and program day; the day's daily text makes way for it."""
         report = EnqueueReport()
-        columns = (people.c.timezone, people.c.daily_time, people.c.plan, people.c.flow, people.c.plan_next_at)
+        columns = (people.c.timezone, people.c.daily_time, people.c.plan, people.c.flow, people.c.plan_next_at,
+                   people.c.private)
         due = and_(people.c.plan_next_at <= now, REACHABLE)
 
         def write(session, rows) -> None:
@@ -118,6 +119,8 @@ class QuitDates(Writer):
                     continue
                 offset = (day - quit_date_of(row.plan)).days
                 body = quit_program.compose(offset, row.plan, self.content)
+                if row.private:     # PRIVATE: a neutral first line on the lock screen
+                    body = privacy.discreet(body, self.content, self.settings.program_name)
                 slot = schedule.slot_key(day)
                 new_rows.append({
                     "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,

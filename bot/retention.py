@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Table, and_, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot import models
+from bot import erasure, models
 from bot.settings import Settings
 from bot.store import Store, Tx
 from flows import retention_days
@@ -126,8 +126,9 @@ class Retention:
     """Counts, then prunes; `run` by hand, `run_if_due` from each clock tick."""
 
     def __init__(self, store: Store, *, keep_events: timedelta, keep_outbox: timedelta, keep_people: timedelta,
-                 batch: int = BATCH, people_batch: int = PEOPLE_BATCH) -> None:
+                 data_key: Callable[[], bytes], batch: int = BATCH, people_batch: int = PEOPLE_BATCH) -> None:
         self.store = store
+        self.data_key = data_key     # read only when someone is erased (bot.erasure: the tombstone's hash)
         self.keep_events = keep_events
         self.keep_outbox = keep_outbox
         self.keep_people = keep_people
@@ -138,7 +139,7 @@ class Retention:
     @classmethod
     def from_settings(cls, store: Store, settings: Settings) -> "Retention":
         return cls(store, keep_events=settings.events_retention, keep_outbox=settings.outbox_retention,
-                   keep_people=settings.people_retention)
+                   keep_people=settings.people_retention, data_key=lambda: erasure.data_key(settings))
 
     def run_if_due(self, now: datetime, max_batches: int | None = TICK_BATCHES) -> RetentionReport | None:
         """The clock's step: run (within `max_batches`) at the first tick of a UTC day
@@ -158,7 +159,7 @@ class Retention:
         outbox_uncounted = self._count_outbox_days(today, report)
         self._prune_detail(retention_days.prune_cut(now, self.keep_events, first_uncounted), budget, report)
         self._prune_outbox(retention_days.prune_cut(now, self.keep_outbox, outbox_uncounted), budget, report)
-        self._erase_inactive(now - self.keep_people, budget, report)
+        self._erase_inactive(now - self.keep_people, now, budget, report)
         if not budget.refused:
             with self.store.transaction() as tx:
                 _set_mark(tx, FINISHED, now)
@@ -233,23 +234,28 @@ class Retention:
                 break
         return total
 
-    def _erase_inactive(self, cut: datetime, budget: _Budget, report: RetentionReport) -> None:
+    def _erase_inactive(self, cut: datetime, now: datetime, budget: _Budget, report: RetentionReport) -> None:
         """Erase everyone inactive since `cut`, a batch per transaction, through
-        Tx.erase_person. The batch is chosen inside the erasing transaction (on
-        PostgreSQL with its rows locked, skipping any a turn holds), so a person who
-        texts meanwhile is either seen as active or texts after the erase, as a new person."""
+        Tx.erase_person, leaving what DELETE leaves (the number's keyed hash and consent
+        record). Per person, not per number (bot.erasure.erase takes every channel): the
+        same number on another channel may be active. No text can be in flight to them
+        (`inactive_since` excludes a pending or sending row), so there is none to wait for.
+        The batch is chosen inside the erasing transaction (on PostgreSQL with its rows
+        locked, skipping any a turn holds), so a person who texts meanwhile is either seen
+        as active or texts after the erase, as a new person."""
         after = 0
         chosen = (
-            select(people.c.id).where(inactive_since(cut))
+            select(people.c.id, people.c.number).where(inactive_since(cut))
             .order_by(people.c.id).limit(self.people_batch)
         )
         if self._postgresql:
             chosen = chosen.with_for_update(of=people, skip_locked=True)
         while budget.take():
             with self.store.transaction() as tx:
-                ids = list(tx.session.scalars(chosen.where(people.c.id > after)))
-                for person_id in ids:
-                    tx.erase_person(person_id)
+                found = tx.session.execute(chosen.where(people.c.id > after)).all()
+                for person_id, number in found:
+                    tx.erase_person(person_id, erasure.number_hash(self.data_key(), number), now)
+                ids = [person_id for person_id, _ in found]
             report.people += len(ids)
             if len(ids) < self.people_batch:
                 break

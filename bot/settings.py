@@ -32,6 +32,8 @@ from flows.zones import load_zone
 MAX_DB_TIMEOUT_SECONDS = 10
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
+# STEADY_DATA_KEY: a secret of at least this many characters (`steady run` makes one of 43).
+MIN_DATA_KEY_CHARS = 32
 # The DATABASE_URL forms bot.db can open: PostgreSQL as Heroku and others write it, or a
 # SQLite file (tests, and operators who want one somewhere other than the instance folder).
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "postgresql+psycopg://")
@@ -157,6 +159,10 @@ def _database_url(value: str) -> str | None:
     return "must be a postgres:// or postgresql:// URL (or sqlite:///<file>)"
 
 
+def _data_key(value: str) -> str | None:
+    return None if len(value) >= MIN_DATA_KEY_CHARS else f"must be at least {MIN_DATA_KEY_CHARS} characters"
+
+
 def _web_url(value: str) -> str | None:
     if value.startswith(("https://", "http://")):
         return None
@@ -202,6 +208,12 @@ class Settings:
         check=_optional(_database_url), shown="SQLite file `instance/steady.sqlite3`", secret=True)
     instance_path: str = setting(
         "STEADY_INSTANCE_PATH", "instance", PATH, "where the SQLite file lives", shown="`./instance`")
+    data_key: str | None = setting(
+        "STEADY_DATA_KEY", None, TRIMMED,
+        "the secret key (32+ characters) of the keyed hash that is all an erased number leaves (README: "
+        "Privacy); set it wherever processes share a PostgreSQL database, and never change it",
+        check=_optional(_data_key), shown="kept in `STEADY_INSTANCE_PATH/data.key` (made once, mode 0600)",
+        secret=True)
     db_timeout: int = setting(
         "STEADY_DB_TIMEOUT_SECONDS", 5, WHOLE,
         "the longest any one database wait may take (1 to 10; Twilio waits 15 s for an answer): then the text "

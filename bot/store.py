@@ -20,6 +20,7 @@ from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import and_
+from sqlalchemy import case
 from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import exists
@@ -159,10 +160,13 @@ class Tx:
         return found
 
     def add_person(self, number: str, channel: str, *, timezone: str, now: datetime,
-                   daily_time: str | None = None) -> None:
+                   daily_time: str | None = None, opted_out: bool = False) -> None:
         """Insert the person for (number, channel) unless a row for them exists (or a
-        concurrent request is inserting one: then wait for it, never fail)."""
+        concurrent request is inserting one: then wait for it, never fail). `opted_out`:
+        they start opted out (an erased number that had texted STOP: bot.conversation)."""
         values = {"number": number, "channel": channel, "timezone": timezone, "created_at": now, "updated_at": now}
+        if opted_out:
+            values.update(opted_out=True, opted_out_at=now)
         if daily_time is not None:
             values["daily_time"] = daily_time
         _insert_ignore(self._core(), _PEOPLE, values, conflict=("number", "channel"))
@@ -251,6 +255,8 @@ class Tx:
             daily_time=person.daily_time,
             daily_kinds=person.daily_kinds,
             plan=_to_json(person.plan),
+            # bot.outbox's consent check reads a row without this column: it decides nothing there.
+            private=bool(getattr(person, "private", False)),
         )
 
     def save_state(self, person: models.Person | PersonRow, state: State, now: datetime) -> None:
@@ -273,19 +279,92 @@ class Tx:
         person.daily_time = state.daily_time
         person.daily_kinds = state.daily_kinds
         person.plan = _to_json(state.plan)
+        person.private = state.private
         person.updated_at = now
 
-    def erase_person(self, person_id: int) -> None:
-        """Delete the person and every row about them.
+    def erase_person(self, person_id: int, number_hash: str, now: datetime) -> None:
+        """Delete the person and every row about them (every table with a person_id,
+        read from the metadata: state, plan, check-ins, events, pending and past outbox
+        rows with their bodies, the stored replies of their handled MessageSids).
 
+        What stays is first written: `number_hash` (bot.erasure's keyed hash of the number)
+        marked erased at `now` (and whether they had opted out), and their consent events
+        re-keyed to it (kind, keyword, time). Every erase leaves exactly this: DELETE by
+        text, `steady people erase` (both through bot.erasure.erase) and retention.
         The foreign keys cascade too; deleting the children here as well keeps the
         erase complete even on a connection where SQLite foreign keys are off.
-        Afterwards pass person_id=None to finish_message for the current message.
         """
+        self._keep_tombstone(person_id, number_hash, now)
         for table in _PERSON_TABLES:
             self.session.execute(delete(table).where(table.c.person_id == person_id))
         # An ORM-enabled DELETE also drops the loaded Person object from the session.
         self.session.execute(delete(models.Person).where(models.Person.id == person_id))
+
+    def _keep_tombstone(self, person_id: int, number_hash: str, now: datetime) -> None:
+        connection = self._core()
+        stopped = bool(connection.execute(select(_PEOPLE.c.opted_out).where(_PEOPLE.c.id == person_id)).scalar())
+        if not _insert_ignore(connection, _ERASED, {"number_hash": number_hash, "erased_at": now, "stopped": stopped},
+                              conflict=("number_hash",)):
+            # Erased again later: this erase's word. The same erase, another channel: either STOP counts.
+            again = literal(True) if stopped else _ERASED.c.stopped
+            connection.execute(update(_ERASED).where(_ERASED.c.number_hash == number_hash).values(
+                erased_at=now, stopped=case((_ERASED.c.erased_at == now, again), else_=literal(stopped))))
+        kept = select(literal(number_hash, String()), _CONSENTS.c.kind, _CONSENTS.c.keyword, _CONSENTS.c.at).where(
+            _CONSENTS.c.person_id == person_id).order_by(_CONSENTS.c.id)
+        connection.execute(insert(_ERASED_CONSENTS).from_select(["number_hash", "kind", "keyword", "at"], kept))
+
+    def people_with_number(self, number: str) -> list[int]:
+        """The ids of the people with this number, on any channel."""
+        return list(self._core().execute(select(_PEOPLE.c.id).where(_PEOPLE.c.number == number)
+                                         .order_by(_PEOPLE.c.id)).scalars())
+
+    def everything_about(self, person_id: int) -> dict[str, Any]:
+        """The person's row and every row about them (the tables of _PERSON_TABLES), as
+        plain JSON values: a data-access request (`steady people export`)."""
+        connection = self._core()
+        person = connection.execute(select(_PEOPLE).where(_PEOPLE.c.id == person_id)).one()._mapping
+        found: dict[str, Any] = {"person": _plain(person)}
+        for table in _PERSON_TABLES:
+            order = table.primary_key.columns.values()
+            rows = connection.execute(select(table).where(table.c.person_id == person_id).order_by(*order))
+            found[table.name] = [_plain(row._mapping) for row in rows]
+        return found
+
+    def erased_record(self, number_hash: str) -> dict[str, Any] | None:
+        """What stays of an erased number, as plain JSON values, or None."""
+        connection = self._core()
+        kept = connection.execute(select(_ERASED).where(_ERASED.c.number_hash == number_hash)).first()
+        if kept is None:
+            return None
+        consents = connection.execute(
+            select(_ERASED_CONSENTS.c.kind, _ERASED_CONSENTS.c.keyword, _ERASED_CONSENTS.c.at)
+            .where(_ERASED_CONSENTS.c.number_hash == number_hash).order_by(_ERASED_CONSENTS.c.id))
+        return {**_plain(kept._mapping), "consent_events": [_plain(row._mapping) for row in consents]}
+
+    def erased(self, number_hash: str) -> models.ErasedNumber | None:
+        """What stays of an erased number (bot.erasure), or None."""
+        return self.session.get(models.ErasedNumber, number_hash)
+
+    def lock_person(self, person_id: int) -> None:
+        """Hold the person's row until the transaction ends (FOR UPDATE; SQLite's one writer
+        holds everything), in the order bot.outbox's last consent check takes it."""
+        self._core().execute(select(_PEOPLE.c.id).where(_PEOPLE.c.id == person_id).with_for_update())
+
+    def texts_in_flight(self, person_id: int) -> int:
+        """Outbox rows to the person whose Twilio request has begun and has no result yet
+        (`sending` with `sent_at`: bot.outbox's gate let them through)."""
+        return int(self._core().execute(_IN_FLIGHT, {"person_id": person_id}).scalar() or 0)
+
+    def close_erased_turn(self, sid: str | None, now: datetime, replies: list[str]) -> None:
+        """Finish the turn that erased its person: only the MessageSid stays, with no
+        person, and the confirmation for a repeated delivery (it holds nothing of theirs)."""
+        if sid is None:
+            return
+        if self._postgresql:    # open_turn claimed it
+            self.finish_message(sid, None, replies)
+        else:
+            self._core().execute(_PROCESSED_SQLITE, {"sid": sid, "now": now, "person_id": None,
+                                                     "replies": list(replies)})
 
     # Inbound messages (exactly once) ----------------------------------------
 
@@ -374,6 +453,11 @@ _CHECKINS = models.Checkin.__table__
 _RECORD_CHECKIN = insert(_CHECKINS).values({name: bindparam(name, type_=_CHECKINS.c[name].type)
                                             for name in ("person_id", "score", "at")})
 _PROCESSED = models.ProcessedMessage.__table__
+_ERASED = models.ErasedNumber.__table__
+_ERASED_CONSENTS = models.ErasedConsentEvent.__table__
+_OUTBOX = models.OutboxMessage.__table__
+_IN_FLIGHT = select(func.count()).select_from(_OUTBOX).where(
+    _OUTBOX.c.person_id == bindparam("person_id"), _OUTBOX.c.status == models.SENDING, _OUTBOX.c.sent_at.is_not(None))
 _FINISH_MESSAGE = (   # a plain table UPDATE: no ORM bookkeeping on the hot path
     update(_PROCESSED)
     .where(_PROCESSED.c.message_sid == bindparam("sid"))
@@ -468,6 +552,12 @@ def _insert_ignore_statement(dialect: str, table: Table, conflict: tuple[str, ..
     stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
     # Rowcount is only kept for UPDATE/DELETE unless asked for (psycopg drops it).
     return stmt.execution_options(preserve_rowcount=True)
+
+
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as JSON values: times as ISO 8601 (UTC), the rest as stored."""
+    return {str(name): value.isoformat() if isinstance(value, datetime) else _to_json(value)
+            for name, value in row.items()}
 
 
 def _to_json(value: Any) -> Any:

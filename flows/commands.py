@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from flows.turn_values import State
 
-__all__ = ["CancelScheduled", "DailyTextsChanged", "QuitDateTextsChanged", "quit_date_of", "replan", "schedule_changes"]
+__all__ = ["CancelScheduled", "ErasePerson", "DailyTextsChanged", "QuitDateTextsChanged", "quit_date_of", "replan", "schedule_changes"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,12 @@ class CancelScheduled:
     """Cancel the person's scheduled texts not yet sent: of these kinds, or all of them."""
 
     kinds: tuple[str, ...] | None = None      # None: every kind (STOP)
+
+
+@dataclass(frozen=True)
+class ErasePerson:
+    """Erase everything about the person, in this turn's transaction (bot.erasure.erase):
+    the confirmed DELETE. Their scheduled texts go with them; nothing is saved after it."""
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Spec:
     placeholders: tuple[str, ...] = ()          # the placeholders it may use, in README order
     must_contain: tuple[str, ...] = ()          # words it cannot lose (carrier rules, keywords)
     role: str = REPLY
+    lock_screen: bool = False                   # shown on a lock screen: no drug or program words (PRIVATE)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ MESSAGE_SPECS: tuple[Spec, ...] = (
     Spec("stop_confirm", "the single reply to STOP (carriers allow only one)", ("program",), ("START",)),
     Spec("start_confirm", "START after an opt-out", ("program",), ("{program}",)),
     Spec("daily_on", "signing up for DAILY", ("program", "time", "zone"),
-         ("{program}", "{time}", "{zone}", "1 msg/day", "Msg&data rates may apply", "HELP", "STOP", "DAILY OFF")),
+         ("{program}", "{time}", "{zone}", "1 msg/day", "Msg&data rates may apply", "HELP", "STOP", "DAILY OFF",
+          "PRIVATE")),
     Spec("daily_off", "DAILY OFF", (), ("DAILY",)),
     Spec("craving_followup", "about 15 minutes after CRAVING", (), ("CRAVING",)),
     Spec("slip", "SLIP, \"I used\", \"I relapsed\": no shame, safety first, a way back to PLAN", (),
@@ -90,6 +92,16 @@ MESSAGE_SPECS: tuple[Spec, ...] = (
     Spec("checkin_not_yet", "\"did the craving pass?\" answered no"),
     Spec("checkin_partly", "\"did the craving pass?\" answered partly"),
     Spec("daily_reply", "a reply to a daily text that asked something"),
+    Spec("delete_ask", "DELETE, \"forget me\", \"borrar mis datos\": exactly what will be erased, and how to "
+                       "confirm", (), ("DELETE", "YES", "10 minutes")),
+    Spec("delete_done", "DELETE confirmed: everything is erased; what stays, and that nothing more is sent",
+         (), ("erased", "text again")),
+    Spec("my_data", "MY DATA, \"what do you keep on me\": what is stored, for how long, how to erase it",
+         ("program",), ("DELETE",)),
+    Spec("private_on", "PRIVATE, DISCREET: scheduled texts open with a neutral line", (), ("PRIVATE OFF",)),
+    Spec("private_off", "PRIVATE OFF", (), ("PRIVATE",)),
+    Spec("private_opener", "the first line of each scheduled text after PRIVATE (a lock screen shows it: no "
+                           "drug or program words)", ("program",), ("{program}",), lock_screen=True),
     Spec("unavailable", "Steady's database is down or too slow and the text is not a crisis "
                         "(a crisis text still gets the crisis reply)", (), ("911", "988")),
 )
@@ -126,7 +138,7 @@ PLAN_SPECS: tuple[Spec, ...] = (
     Spec("texts_need_date", "lead: asking for texts (menu 6) without a quit date", (), (), LEAD),
     Spec("resume_offer", "after a crisis reply cut the questions short", (), ("PLAN",)),
     Spec("done", "the plan is saved, without quit-date texts", (), (), ENDING),
-    Spec("done_texts", "the plan is saved, with quit-date texts", ("time",), (), ENDING),
+    Spec("done_texts", "the plan is saved, with quit-date texts", ("time",), ("PRIVATE",), ENDING),
     Spec("part_saved", "one part changed from the menu", (), (), ENDING),
     Spec("nothing_saved", "every question skipped", (), (), ENDING),
     Spec("show", "MY PLAN", ("quit_date", "triggers", "coping", "people", "mat", "texts")),
@@ -204,6 +216,11 @@ DV_HOTLINE = "1-800-799-7233"
 
 STIGMA = re.compile(r"\b(addicts?|junkies|junkie|junky|abusers?|clean|dirty)\b", re.IGNORECASE)
 QUIT_KEYWORD = re.compile(r"\bQUIT\b")
+# Words a lock screen must not show for a person who asked for PRIVATE (Spec.lock_screen).
+LOCK_SCREEN_WORDS = re.compile(
+    r"\b(heroin|opioids?|opiates?|drugs?|dope|fentanyl|using|use|craving|cravings|withdrawal|recovery|relapse|"
+    r"quit|quitting|sober|treatment|overdose|naloxone|narcan|methadone|suboxone|buprenorphine|addiction|plan)\b",
+    re.IGNORECASE)
 
 
 # --- content/README.md's tables -----------------------------------------------------------

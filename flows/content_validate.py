@@ -32,6 +32,7 @@ from flows.content_schema import (
     PLAN_SPECS,
     QUIT_DAY_KEYS,
     QUIT_KEYWORD,
+    LOCK_SCREEN_WORDS,
     SAFETY,
     STIGMA,
     Spec,
@@ -284,6 +285,9 @@ def template_problems(spec: Spec | None, template: str, samples: Mapping[str, st
             problems.append(f"write the placeholder plainly, as {{{name}}}")
     filled = template if problems else template.format(**samples)
     problems += [f"must contain {words}" for words in spec.must_contain if words not in template]
+    if spec.lock_screen:
+        problems += [f"'{m.group(0)}' would show on a lock screen: this text must say nothing of drugs or the "
+                     "program" for m in LOCK_SCREEN_WORDS.finditer(template)]
     return problems, filled
 
 

@@ -18,6 +18,8 @@ only place that order lives:
   7. intents     - keywords, daily-text settings and the model (flows.understand); each
                    request is answered by its handler in `ROUTES`, one table
   8. fallback    - one 911/988 line, a kind "didn't catch that" and the menu
+A DELETE waits for its confirmation (flows.privacy) for the next text only: DELETE again or
+YES, after the crisis check, erases; anything else cancels it and is answered as itself.
 Two carrier cases go around step 1, because Twilio acted on the text before Steady sees it:
 - Twilio has blocked the number (OptOutType=STOP, or one of its own opt-out words as the
   whole text: flows.carrier.carrier_blocked): the opt-out is recorded first. No reply,
@@ -36,9 +38,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from flows import consent, crisis_mode, intents, plan, quit_program
+from flows import consent, crisis_mode, intents, plan, privacy, quit_program
 from flows.carrier import carrier_blocked, carrier_keyword
-from flows.commands import CancelScheduled, schedule_changes
+from flows.commands import CancelScheduled, ErasePerson, schedule_changes
 from flows.crisis import is_weak as is_weak_rule
 from flows.context import Context
 from flows.message import MAX_CHARS, Message
@@ -92,7 +94,11 @@ LEAVE_FLOW = {
     "meetings": intents.SUPPORT, "meeting": intents.SUPPORT,
     "breathe": intents.MINDFULNESS, "daily": intents.DAILY_ON, "daily off": intents.DAILY_OFF,
     "my plan": intents.MY_PLAN, "slip": intents.SLIP, "menu": intents.FALLBACK,
+    "delete": intents.DELETE, "my data": intents.MY_DATA, "private": intents.PRIVATE,
+    "private off": intents.PRIVATE_OFF,
 }
+# Inside an open flow these requests leave it in any of their keywords ("forget me").
+LEAVE_FLOW_BY_KEYWORD = frozenset({intents.PLAN, *intents.BY_WORDS_ONLY})
 
 # A greeting or a request for the menu gets the welcoming menu, not "didn't catch that".
 MENU_WORDS = frozenset({
@@ -137,6 +143,9 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
     state = _drop_stale_checkin(state, ctx)
     state = crisis_mode.drop_if_over(state, ctx.now, ctx.crisis_window)
     state = plan.drop_if_expired(state, ctx.now)
+    # A DELETE waits for one text only: its confirmation, or anything else, which cancels it.
+    confirmed = privacy.confirms(message, state, ctx.now)
+    state = privacy.without_ask(state)
     text = message.raw
 
     carrier = carrier_keyword(message, opted_out=state.opted_out, opt_out_type=opt_out_type)
@@ -153,6 +162,11 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
         if state.opted_out:
             return Outcome(intents.CRISIS, (), state, detail=danger.kind)
         return _crisis(message, danger, state, ctx)
+
+    # DELETE again or YES (which Twilio may mark as an opt-in word: the number is not
+    # opted out, so that changes nothing there) erases, after the crisis check.
+    if confirmed and (carrier is None or (carrier[0] == intents.START and not state.opted_out)):
+        return _erase(state, ctx)
 
     if carrier is not None:
         intent, keyword = carrier
@@ -174,8 +188,9 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
 
     if plan.is_open(state, ctx.now):
         leave = LEAVE_FLOW.get(message.normal)
-        if leave is None and ctx.matcher.keyword(text) == intents.PLAN:
-            leave = intents.PLAN
+        if leave is None:
+            keyword = ctx.matcher.keyword(text)
+            leave = keyword if keyword in LEAVE_FLOW_BY_KEYWORD else None
         if leave is None:
             return _plan_turn(plan.step(state, text, ctx))
         return _keyword(leave, state, ctx, message)
@@ -407,7 +422,10 @@ def _craving(intent: str, message: Message, state: State, ctx: Context) -> Outco
     due = ctx.now + ctx.craving_followup_after
     if refusal(due, due, state.timezone, timedelta(0), ctx.quiet) is not None:
         return Outcome(intent, (reply,), state)
-    followup = FollowUp(CRAVING_FOLLOWUP, due, ctx.text("craving_followup"))
+    asked = ctx.text("craving_followup")
+    if state.private:
+        asked = privacy.discreet(asked, ctx.content, ctx.program)
+    followup = FollowUp(CRAVING_FOLLOWUP, due, asked)
     # The check-in asks "did the craving pass?": its answer is read as one for a while.
     waiting = {"name": CRAVING_CHECKIN_FLOW, "from": due.isoformat(),
                "until": (due + CRAVING_ANSWER_WINDOW).isoformat()}
@@ -466,6 +484,28 @@ def _label(hhmm: str) -> str:
     return format_time(parse_hhmm(hhmm))
 
 
+# --- privacy by text (flows.privacy) ---------------------------------------------------------
+
+def _delete(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    """DELETE: what will be erased, and a wait for the confirmation."""
+    return Outcome(intents.DELETE, (ctx.text("delete_ask"),), privacy.ask(state, ctx.now), detail="asked")
+
+
+def _erase(state: State, ctx: Context) -> Outcome:
+    """DELETE confirmed: the adapter erases everything in this turn (ErasePerson); the
+    state is left as it was, since nothing of it is kept."""
+    return Outcome(intents.DELETE, (ctx.text("delete_done"),), state, commands=(ErasePerson(),), detail="erased")
+
+
+def _my_data(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    return Outcome(intents.MY_DATA, (ctx.text("my_data"),), state)
+
+
+def _private(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    on = intent == intents.PRIVATE
+    return Outcome(intent, (ctx.text("private_on" if on else "private_off"),), replace(state, private=on))
+
+
 # Which handler answers each request (`_keyword`): one table, every routable intent.
 ROUTES = {
     **{intent: _reply for intent in REPLY_FOR},
@@ -480,6 +520,10 @@ ROUTES = {
     intents.DAILY_KINDS: _set_kinds,
     intents.DAILY_TIME: _daily_time,
     intents.DAILY_ZONE: _set_zone,
+    intents.DELETE: _delete,
+    intents.MY_DATA: _my_data,
+    intents.PRIVATE: _private,
+    intents.PRIVATE_OFF: _private,
 }
 
 

@@ -32,18 +32,30 @@ NEED_HELP = "need_help"              # "help me", "I need help": 911/988 first, 
 FEELING = "feeling"                  # "tired", "kinda low": naming a feeling
 CRISIS_FOLLOWUP = "crisis_followup"  # a text in crisis mode (the 30 minutes after a crisis reply)
 
+# Added with privacy by text (issue 12):
+DELETE = "delete"                    # DELETE, "forget me": erase everything, after a confirmation
+MY_DATA = "my_data"                  # MY DATA, "what do you keep on me"
+PRIVATE = "private"                  # PRIVATE, DISCREET: scheduled texts keep details off the lock screen
+PRIVATE_OFF = "private_off"          # PRIVATE OFF
+
 ALL = (
     CRISIS, HELP, CRAVING, PLAN, WITHDRAWAL, TREATMENT, SUPPORT, MINDFULNESS,
     DAILY_ON, DAILY_OFF, STOP, START, FALLBACK,
     DAILY_TIME, DAILY_ZONE, DAILY_KINDS, MY_PLAN, SLIP, CHECKIN,
     NALOXONE, MEDICATION, DOSING, PREGNANCY, ABOUT, THANKS, NEED_HELP, FEELING, CRISIS_FOLLOWUP,
+    DELETE, MY_DATA, PRIVATE, PRIVATE_OFF,
 )
 
 # Intents a person can reach by keyword or phrase (content/keywords.yaml lists their
 # words). crisis, stop, start and help have their own fixed rules and run first.
 MATCHABLE = (
     CRAVING, PLAN, WITHDRAWAL, TREATMENT, SUPPORT, MINDFULNESS, DAILY_ON, DAILY_OFF, SLIP, MY_PLAN,
+    DELETE, MY_DATA, PRIVATE, PRIVATE_OFF,
 )
+
+# Privacy requests are read from their keywords and phrases only, never the model's guess:
+# an erase, even one that asks first, is not something to infer.
+BY_WORDS_ONLY = (DELETE, MY_DATA, PRIVATE, PRIVATE_OFF)
 
 # A label of the classifier that is not an intent of its own: a greeting or a request
 # for the menu, answered as FALLBACK with the welcoming menu.
@@ -51,7 +63,7 @@ MENU = "menu"
 
 # What the classifier chooses among (content/examples/ holds its examples). Crisis is a
 # model of its own, and STOP, START and CHECKIN are decided by fixed rules only.
-CLASSIFIED = MATCHABLE + (
+CLASSIFIED = tuple(i for i in MATCHABLE if i not in BY_WORDS_ONLY) + (
     DAILY_TIME, DAILY_ZONE, DAILY_KINDS, NALOXONE, MEDICATION, DOSING, PREGNANCY, ABOUT,
     THANKS, NEED_HELP, FEELING, HELP, MENU, FALLBACK,
 )

@@ -225,10 +225,12 @@ class Matcher:
         Inside a multi-step flow only this can take the person elsewhere, so an answer
         like "when I'm dope sick" stays an answer instead of becoming a withdrawal request.
         """
-        core = _trim_edges(canonical_tokens(text))
+        tokens = canonical_tokens(text)
+        core = _trim_edges(tokens)
         if not core:
             return None
-        return self._whole(core) or self._whole_fuzzy(core)
+        # A keyword written with an edge word ("forget me") matches as written, too.
+        return self._exact.get(tokens) or self._whole(core) or self._whole_fuzzy(core)
 
     # -- steps --------------------------------------------------------------------
 
@@ -284,12 +286,19 @@ class Matcher:
         intents = {intent for dist, intent in candidates if dist == best}
         return intents.pop() if len(intents) == 1 else None
 
-    def _phrase(self, tokens: tuple[str, ...]) -> str | None:
+    def phrase(self, text, among: frozenset[str] | tuple[str, ...]) -> str | None:
+        """The intent among `among` whose phrase the text holds (the longest), else None:
+        for the intents read from their words only (flows.intents.BY_WORDS_ONLY)."""
+        return self._phrase(canonical_tokens(text), among)
+
+    def _phrase(self, tokens: tuple[str, ...], among=None) -> str | None:
         best: tuple[int, int, int] | None = None
         best_intent: str | None = None
         count = len(tokens)
         for i, token in enumerate(tokens):
             for toks, intent in self._phrases.get(token, ()):
+                if among is not None and intent not in among:
+                    continue
                 size = len(toks)
                 if tokens[i:i + size] != toks:
                     continue

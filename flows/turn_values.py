@@ -25,6 +25,7 @@ class State:
     daily_time: str = to_hhmm(defaults.SEND_TIME)   # local wall-clock time, HH:MM
     daily_kinds: str = "both"          # both | encouragement | mindfulness
     plan: Mapping[str, Any] | None = None
+    private: bool = False              # PRIVATE: scheduled texts keep drug words off the lock screen
 
 
 @dataclass(frozen=True)

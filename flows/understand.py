@@ -120,7 +120,7 @@ class CrisisReading:
 class IntentReading:
     intent: str | None        # flows.intents.CLASSIFIED, or None when not understood
     score: float
-    source: str               # keyword | model | none
+    source: str               # keyword | phrase (flows.intents.BY_WORDS_ONLY) | setting | model | none
 
 
 class Understanding:
@@ -214,6 +214,9 @@ class Understanding:
         keyword = self.matcher.keyword(message)
         if keyword is not None:
             return IntentReading(keyword, 1.0, "keyword")
+        asked = self.matcher.phrase(message, intents.BY_WORDS_ONLY)    # "forget me", "what do you keep on me"
+        if asked is not None:
+            return IntentReading(asked, 1.0, "phrase")
         if parse_kinds(message) is not None:
             return IntentReading(intents.DAILY_KINDS, 1.0, "setting")
         if is_time_request(message):

@@ -92,3 +92,20 @@ def test_offline_mode_renders_the_sql_without_a_connection(url, outbox_id):
     assert "CREATE TABLE people" in sql
     # the outbox id auto-increments on both: SQLite INTEGER PRIMARY KEY, PostgreSQL BIGSERIAL
     assert f"id {outbox_id} NOT NULL" in sql.split("CREATE TABLE outbox", 1)[1]
+
+
+# Migration 0004_erasure (issue 12): what stays of an erased number. Added at the end: the
+# tests above read APP_TABLES when they run.
+APP_TABLES.update({"erased_numbers", "erased_consent_events"})
+
+
+def test_the_erasure_migration_goes_down_and_up_again(empty_engine):
+    db.upgrade(empty_engine)
+    config = db.alembic_config()
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003_retention")
+    assert "erased_numbers" not in _tables(empty_engine) and "daily_counts" in _tables(empty_engine)
+    assert "private" not in {c["name"] for c in inspect(empty_engine).get_columns("people")}
+    db.upgrade(empty_engine)
+    assert {"erased_numbers", "erased_consent_events"} <= _tables(empty_engine)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, insert, select, text
 
-from bot import models
+from bot import erasure, models
 from bot.app import bootstrap
 from bot.cli import main
 from bot.retention import COUNTED, METRICS, Retention, count_final_days, read_counts
@@ -33,9 +33,12 @@ outbox = models.OutboxMessage.__table__
 BODY = "Today is a new day. Marker body 7731"
 
 
+KEY = b"k" * 32      # the data key of the erase's keyed hash (bot.erasure)
+
+
 def retention(store, **keep) -> Retention:
     days = {"keep_events": 180, "keep_outbox": 14, "keep_people": 365} | keep
-    return Retention(store, **{name: timedelta(days=n) for name, n in days.items()})
+    return Retention(store, data_key=lambda: KEY, **{name: timedelta(days=n) for name, n in days.items()})
 
 
 def add_person(store, number: str, *, created: datetime, last_in: datetime | None = None, **columns) -> int:
@@ -138,6 +141,13 @@ def test_people_inactive_longer_than_the_limit_are_erased_with_everything_about_
     assert report.people == 3 and stopped not in ids(store, people)
     with store.transaction() as tx:
         assert tx.session.scalar(select(func.count()).select_from(consents)) == 0   # erased with the person
+        # What stays is what DELETE leaves: the keyed hash, its STOP, the consent record re-keyed to it.
+        kept = {row.number_hash: row.stopped for row in tx.session.execute(select(models.ErasedNumber.__table__))}
+        moved = tx.session.execute(select(models.ErasedConsentEvent.__table__)).all()
+    assert kept == {erasure.number_hash(KEY, "+12125550103"): False, erasure.number_hash(KEY, "+12125550104"): False,
+                    erasure.number_hash(KEY, "+12125550109"): True}
+    assert [(row.number_hash, row.kind, row.keyword) for row in moved] == [
+        (erasure.number_hash(KEY, "+12125550103"), "opt_in", "START")]
     assert never_texted not in ids(store, people)
 
 
@@ -147,7 +157,7 @@ def test_erasing_goes_in_batches_until_everyone_inactive_is_gone(store):
         add_person(store, f"+1212555020{n}", created=cut - DAY)
     keeper = add_person(store, "+12125550299", created=cut - DAY, last_in=NOW - DAY)
     report = Retention(store, keep_events=180 * DAY, keep_outbox=14 * DAY, keep_people=365 * DAY,
-                       people_batch=3).run(NOW)
+                       data_key=lambda: KEY, people_batch=3).run(NOW)
     assert report.people == 7
     assert ids(store, people) == [keeper]
 
@@ -155,7 +165,8 @@ def test_erasing_goes_in_batches_until_everyone_inactive_is_gone(store):
 def test_a_run_cut_short_by_its_batch_limit_stays_due_and_finishes_on_the_next_tick(store):
     pid = add_person(store, "+12125550190", created=NOW - 400 * DAY, last_in=NOW - DAY)
     add_rows(store, events, [event(pid, NOW - 200 * DAY + timedelta(minutes=n)) for n in range(40)])
-    job = Retention(store, keep_events=180 * DAY, keep_outbox=14 * DAY, keep_people=365 * DAY, batch=10)
+    job = Retention(store, keep_events=180 * DAY, keep_outbox=14 * DAY, keep_people=365 * DAY,
+                    data_key=lambda: KEY, batch=10)
 
     first = job.run_if_due(NOW, max_batches=3)
     assert (first.events, first.finished) == (30, False)

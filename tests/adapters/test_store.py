@@ -441,7 +441,7 @@ def test_erase_person_removes_every_row_about_them(store, engine):
     gone = _fill_every_table(store, NUMBER, "SMgone")
     kept = _fill_every_table(store, OTHER, "SMkept")
     with store.transaction() as tx:
-        tx.erase_person(gone)
+        tx.erase_person(gone, "hash-of-the-number", NOW)
         assert tx.find_person(NUMBER, "sms") is None
     assert _count(engine, models.Person, id=gone) == 0
     for model in PERSON_TABLES:

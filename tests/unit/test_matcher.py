@@ -256,3 +256,23 @@ def test_a_bad_keywords_file_names_the_key_and_the_problem(raw, key, problem):
     assert info.value.file == "keywords.yaml"
     assert info.value.key == key
     assert problem in info.value.problem
+
+
+# -- privacy by text (issue 12): read from their words only ---------------------------------
+# Added at the end: the equality test above reads CASES when it runs.
+PRIVACY_CASES = {
+    "delete": ["DELETE", "delete", "Delete!", "delete my data", "erase everything", "forget me",
+               "erase my number", "borrar mis datos", "borra mis datos", "olvidame", "please delete my info"],
+    "my_data": ["MY DATA", "my data", "what do you keep on me", "what info do you have on me", "mis datos"],
+    "private": ["PRIVATE", "private", "discreet", "Discreet texts", "keep my texts private"],
+    "private_off": ["PRIVATE OFF", "private off", "discreet off"],
+}
+CASES.update(PRIVACY_CASES)
+
+
+@pytest.mark.parametrize("intent, text", [(i, t) for i, texts in PRIVACY_CASES.items() for t in texts])
+def test_a_privacy_request_is_matched_from_its_words(matcher, intent, text):
+    assert matcher.match(text) == intent
+    from flows.intents import BY_WORDS_ONLY
+
+    assert matcher.phrase(text, BY_WORDS_ONLY) == intent or matcher.keyword(text) == intent
