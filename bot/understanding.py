@@ -34,7 +34,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from flows.classifier import LinearModel, Vectorizer, features
-from flows.corpus import Corpus, Example
+from flows.corpus import Corpus, Example, key_of
 from flows.understand import CRISIS_PREFIX, OTHER, Models
 
 __all__ = ["train", "Trained", "models_for", "fingerprint"]
@@ -48,7 +48,7 @@ TOPIC_C = 1.0
 ANSWER_C = 1.0
 SVM_TEMPERATURE = 4.0
 # Bump when features or training change, so a cached model is never reused wrongly.
-VERSION = "4"
+VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,12 @@ def _fit_with_words(x, labels: Sequence[str], c: float, words: np.ndarray) -> Li
                        (full.intercept + alone.intercept) / 2, full.temperature)
 
 
+def _other_than(own: Sequence[Example], everyday: Sequence[Example]) -> list[Example]:
+    """The everyday examples that read differently from every one of `own`."""
+    taken = {key_of(e.text) for e in own}
+    return [e for e in everyday if key_of(e.text) not in taken]
+
+
 def train(corpus: Corpus, examples: Sequence[Example] | None = None) -> Trained:
     """Fit every model on `examples` (default: the whole corpus)."""
     examples = tuple(corpus.examples if examples is None else examples)
@@ -134,9 +140,13 @@ def train(corpus: Corpus, examples: Sequence[Example] | None = None) -> Trained:
     # classes are weighted to balance: they are only asked right after Steady's own
     # question, when an answer is what to expect, and the everyday texts outnumber
     # the answers seven to one.
-    topic_model = _fit(rows(followups + everyday), [e.label for e in followups] + [OTHER] * len(everyday),
+    # An everyday text that is also one of the model's own examples ("si": thanks in
+    # everyday Spanish, yes after a check-in) is not "something else" to it.
+    topic_other = _other_than(followups, everyday)
+    answer_other = _other_than(answers, everyday)
+    topic_model = _fit(rows(followups + topic_other), [e.label for e in followups] + [OTHER] * len(topic_other),
                        TOPIC_C, balanced=True)
-    answer_model = _fit(rows(answers + everyday), [e.label for e in answers] + [OTHER] * len(everyday),
+    answer_model = _fit(rows(answers + answer_other), [e.label for e in answers] + [OTHER] * len(answer_other),
                         ANSWER_C, balanced=True)
 
     vocabulary = {str(k): int(v) for k, v in tfidf.vocabulary_.items()}

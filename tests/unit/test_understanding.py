@@ -152,3 +152,17 @@ def test_topics_and_answers_are_read_and_everyday_texts_are_neither():
     assert U.answer(Message.of("yeah it passed"))[0] == "yes"
     assert U.answer(Message.of("not yet its still bad"))[0] == "no"
     assert U.answer(Message.of("where can i find an na meeting"))[0] is None
+
+
+@pytest.mark.parametrize("text", ["si", "Sí", "si por favor", "si quiero", "si claro", "pues si"])
+def test_a_bare_yes_in_spanish_is_no_crisis(text):
+    """"si" shares letters with many Spanish crisis examples ("si me muero"): alone, or
+    with "please", it read as suicide or a call for help before the corpus had it."""
+    assert U.crisis(Message.of(text)) is None
+
+
+@pytest.mark.parametrize("text", ["si", "si claro", "sip", "pues si"])
+def test_a_bare_yes_in_spanish_answers_a_check_in(text):
+    """The same words are everyday thanks and a check-in's yes: the answer model is not
+    taught its own examples as "something else" (bot.understanding._other_than)."""
+    assert U.answer(Message.of(text))[0] == "yes"
