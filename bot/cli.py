@@ -342,6 +342,7 @@ def clock(interval: int) -> None:
 def _close(steady) -> None:
     """Close what a tick or the clock opened: sender threads, Twilio connections, the pool."""
     steady.sender.close()
+    steady.deletions.close()
     if hasattr(steady.transport, "close"):
         steady.transport.close()
     steady.store.engine.dispose()

@@ -1,5 +1,6 @@
 """The clock process: one tick a minute (APScheduler), never inside gunicorn workers. A
-tick writes due daily rows, sends what is due, and tidies up. `steady tick --now` runs
+tick writes due daily rows, sends what is due, deletes finished texts from Twilio (when
+STEADY_TWILIO_DELETE_MESSAGES is on), and tidies up. `steady tick --now` runs
 exactly one tick, for cron-style platforms and tests. Both stop cleanly on SIGTERM
 (every deploy and dyno restart) and SIGINT: `Shutdown`."""
 
@@ -20,6 +21,7 @@ from bot.scheduled_rows import EnqueueReport
 from bot.sender import SendReport, Sender
 from bot.store import Store
 from bot.timeutil import utcnow
+from bot.twilio_deletions import DeletionReport, TwilioDeletions
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class TickReport:
     now: str
     enqueue: EnqueueReport = field(default_factory=EnqueueReport)
     send: SendReport = field(default_factory=SendReport)
+    deletions: DeletionReport = field(default_factory=DeletionReport)
     pruned: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -44,6 +47,7 @@ class TickReport:
             f"{s.sent} sent, {s.retried} to retry, {s.failed} failed, {s.cancelled} cancelled"
             f"{_by_reason(s.reasons)}, {s.interrupted} interrupted"
             f"{f', {s.released} put back unsent (stopping)' if s.released else ''}; "
+            f"{f'{self.deletions.summary()}; ' if self.deletions.enabled else ''}"
             f"{self.pruned} old message ids pruned"
         )
 
@@ -53,9 +57,11 @@ def _by_reason(reasons: dict[str, int]) -> str:
     return f" ({', '.join(f'{name} {n}' for name, n in sorted(reasons.items()))})" if reasons else ""
 
 
-def tick(store: Store, writers, sender: Sender, now: datetime, retention) -> TickReport:
+def tick(store: Store, writers, sender: Sender, now: datetime, retention,
+         deletions: TwilioDeletions | None = None) -> TickReport:
     """One tick: each writer (quit-date texts first, so the daily text can make way for
-    them, then daily texts) writes its due rows; then the sender sends. Each step runs
+    them, then daily texts) writes its due rows; then the sender sends; then the texts
+    done with are deleted from Twilio (bot.twilio_deletions). Each step runs
     even if an earlier one failed: a broken step is logged and reported, and the clock
     process lives on to try again next minute."""
     report = TickReport(now=now.isoformat())
@@ -70,6 +76,12 @@ def tick(store: Store, writers, sender: Sender, now: datetime, retention) -> Tic
     except Exception as exc:  # noqa: BLE001
         log.exception("send failed")
         report.errors.append(f"send: {type(exc).__name__}")
+    if deletions is not None:
+        try:
+            report.deletions = deletions.run_due(now)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("deleting texts from Twilio failed")
+            report.errors.append(f"twilio deletions: {type(exc).__name__}")
     try:
         with store.transaction() as tx:
             report.pruned = tx.prune_processed(now - retention)

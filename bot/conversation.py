@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import outbox, phones
+from bot import outbox, phones, twilio_deletions
 from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store
@@ -134,6 +134,9 @@ class Conversation:
             # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
             tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
                           sid=inbound.sid, replies=list(replies))
+            if self.settings.twilio_delete_messages:   # deleted from Twilio by the clock, after the reply
+                twilio_deletions.queue(tx.session.connection(), inbound.sid, twilio_deletions.IN,
+                                       now + twilio_deletions.SETTLE, now)
         if outcome.state.opted_out and not state.opted_out:
             self._after_opt_out(person.id)
         if log.isEnabledFor(logging.INFO):   # the masked number is worked out only when logged

@@ -19,7 +19,8 @@ from bot import models
 
 pytestmark = pytest.mark.db
 
-APP_TABLES = {"people", "processed_messages", "consent_events", "message_events", "outbox", "checkins"}
+APP_TABLES = {"people", "processed_messages", "consent_events", "message_events", "outbox", "checkins",
+              "twilio_deletions"}
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
 
