@@ -20,6 +20,7 @@ MAX_ATTEMPTS; a 404 means the message is already gone, which is what was wanted.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -90,7 +91,10 @@ def queue(connection: Connection, sid: str | None, direction: str, due: datetime
     return True
 
 
+@functools.lru_cache(maxsize=None)
 def _upsert(dialect: str):
+    """INSERT ... ON CONFLICT (sid) DO UPDATE to the earlier time, built once per dialect
+    (a received text queues its SID on the webhook's path: building costs more than running)."""
     module = postgresql if dialect == "postgresql" else sqlite
     insert = module.insert(deletions).values(
         sid=bindparam("sid"), direction=bindparam("direction"), queued_at=bindparam("queued_at"),

@@ -380,3 +380,23 @@ def test_steady_tick_deletes_and_prints_counts_only(database_url, tmp_path, fake
     assert "1 deleted at Twilio (0 already gone), 0 deletions to retry" in result.stdout
     assert fake.deleted == [sid]
     assert sid not in result.stdout + result.stderr and BODY not in result.stdout + result.stderr
+
+
+# -- the transport against the fake ---------------------------------------------------------
+
+def test_the_twilio_transport_deletes_through_the_library_and_reads_each_answer(fake):
+    transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=SENDER, api_base_url=fake.base_url)
+    wrong = TwilioTransport(fake.account_sid, "not-the-token", from_number=SENDER, api_base_url=fake.base_url)
+    try:
+        sid = fake.receive(NY, BODY)
+        assert wrong.delete(sid).outcome == "retry" and fake.holds(sid)      # 401: our credentials
+        fake.fail_deletes(1)
+        in_progress = transport.delete(sid)
+        assert (in_progress.outcome, in_progress.error_code) == ("retry", 20009) and fake.holds(sid)
+        assert transport.delete(sid).outcome == "deleted" and not fake.holds(sid)
+        gone = transport.delete(sid)
+        assert (gone.outcome, gone.http_status, gone.done) == ("gone", 404, True)
+        assert fake.delete_requests == [sid, sid, sid]                  # the 401 never reached the account
+    finally:
+        transport.close()
+        wrong.close()
