@@ -291,6 +291,25 @@ def test_no_answer_from_twilio_is_retried(serve, fake):
     assert queued(steady) == [(sid, "out", 1)]
 
 
+class RaisingDeletes(TwilioTransport):
+    """A transport that breaks its promise never to raise (its message names the SID)."""
+
+    def delete(self, sid):
+        raise RuntimeError(f"broken while deleting {sid}")
+
+
+def test_a_delete_that_raises_is_tried_again_and_the_tick_goes_on(serve, fake, caplog):
+    steady = serve(transport_class=RaisingDeletes)
+    sid = "SM" + "9a" * 16
+    now = utcnow()
+    queue(steady, sid, now)
+    with caplog.at_level(logging.INFO):
+        report = steady.tick(now)
+    assert report.errors == [] and report.deletions.retried == 1
+    assert queued(steady) == [(sid, "out", 1)]
+    assert sid not in "\n".join(record.getMessage() for record in caplog.records)
+
+
 def test_a_claimed_deletion_is_not_claimed_again_until_its_lease_ends(steady, fake):
     now = utcnow()
     queue(steady, "SM" + "01" * 16, now)
