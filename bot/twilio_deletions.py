@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import models
@@ -169,11 +169,6 @@ class TwilioDeletions:
         if report.deleted or report.gone or report.retried or report.given_up:
             log.info("twilio deletions: %s", report.summary())
         return report
-
-    def pending(self) -> int:
-        """How many deletions are queued (for tests and the operator)."""
-        with self.store.transaction() as tx:
-            return int(tx.session.execute(select(func.count()).select_from(deletions)).scalar() or 0)
 
     def close(self) -> None:
         with self._pool_lock:

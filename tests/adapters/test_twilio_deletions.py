@@ -310,6 +310,24 @@ def test_a_delete_that_raises_is_tried_again_and_the_tick_goes_on(serve, fake, c
     assert sid not in "\n".join(record.getMessage() for record in caplog.records)
 
 
+def test_a_tick_works_batch_after_batch_and_stops_when_twilio_does_not_answer(steady, fake):
+    now = utcnow()
+    sids = [fake.receive(NY, BODY) for _ in range(5)]
+    for sid in sids:
+        queue(steady, sid, now)
+    small = twilio_deletions.TwilioDeletions(steady.store, steady.transport, enabled=True, batch=2)
+    try:
+        assert small.run_due(now).deleted == 5                   # three batches of 2, 2 and 1
+        assert sorted(fake.deleted) == sorted(sids) and queued(steady) == []
+        for sid in sids[:3]:
+            queue(steady, sid, now)
+        fake.stop()                                              # no answer: the first batch ends the tick
+        report = small.run_due(now)
+        assert (report.retried, len(queued(steady))) == (2, 3)
+    finally:
+        small.close()
+
+
 def test_a_claimed_deletion_is_not_claimed_again_until_its_lease_ends(steady, fake):
     now = utcnow()
     queue(steady, "SM" + "01" * 16, now)
