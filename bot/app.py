@@ -25,6 +25,7 @@ from bot.sender import Sender
 from bot.settings import Settings
 from bot.store import Store
 from bot.transport import Transport, build_transport
+from bot.twilio_deletions import TwilioDeletions
 from flows.content import Content
 from flows.matcher import Matcher
 from flows.understand import Understanding
@@ -49,6 +50,7 @@ class Steady:
     quit_dates: QuitDates
     conversation: Conversation
     schedules: Schedules
+    deletions: TwilioDeletions
 
     def receipts(self, sid: str, status: str, error_code: int | None, now: datetime, to: str | None = None,
                  row_id: int | None = None) -> bool:
@@ -56,7 +58,7 @@ class Steady:
 
     def tick(self, now: datetime) -> clock.TickReport:
         return clock.tick(self.store, self.schedules.writers, self.sender, now, self.settings.processed_retention,
-                          daily=Retention.from_settings(self.store, self.settings).run_if_due)
+                          self.deletions, daily=Retention.from_settings(self.store, self.settings).run_if_due)
 
 
 def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate: bool = False) -> Steady:
@@ -93,8 +95,10 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     schedules = Schedules(daily, quit_dates, outbox, loaded.helpline)
     conversation = Conversation(store, loaded, matcher, settings, schedules=schedules,
                                 understanding=understanding)
+    deletions = TwilioDeletions(store, transport, enabled=settings.twilio_delete_messages,
+                                concurrency=settings.send_concurrency, stopping=lambda: sender.stopping)
     return Steady(settings, loaded, matcher, understanding, store, transport, outbox, sender, feedback, daily,
-                  quit_dates, conversation, schedules)
+                  quit_dates, conversation, schedules, deletions)
 
 
 def _check_schema(engine: Engine) -> None:

@@ -351,7 +351,8 @@ def people_erase(number: str, yes: bool) -> None:
         click.confirm(f"Erase everything about {phones.mask(number)}? This cannot be undone", abort=True)
     store = _people_store(settings)
     try:
-        erased = erasure.erase_number(store, number, erasure.data_key(settings), utcnow())
+        erased = erasure.erase_number(store, number, erasure.data_key(settings), utcnow(),
+                                      at_twilio=settings.twilio_delete_messages)
     finally:
         store.engine.dispose()
     if erased:
@@ -440,6 +441,7 @@ def clock(interval: int) -> None:
 def _close(steady) -> None:
     """Close what a tick or the clock opened: sender threads, Twilio connections, the pool."""
     steady.sender.close()
+    steady.deletions.close()
     if hasattr(steady.transport, "close"):
         steady.transport.close()
     steady.store.engine.dispose()

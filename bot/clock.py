@@ -1,5 +1,6 @@
 """The clock process: one tick a minute (APScheduler), never inside gunicorn workers. A
-tick writes due daily rows, sends what is due, and tidies up. `steady tick --now` runs
+tick writes due daily rows, sends what is due, deletes finished texts from Twilio (when
+STEADY_TWILIO_DELETE_MESSAGES is on), and tidies up. `steady tick --now` runs
 exactly one tick, for cron-style platforms and tests. Both stop cleanly on SIGTERM
 (every deploy and dyno restart) and SIGINT: `Shutdown`."""
 
@@ -21,6 +22,7 @@ from bot.retention import RetentionReport
 from bot.sender import SendReport, Sender
 from bot.store import Store
 from bot.timeutil import utcnow
+from bot.twilio_deletions import DeletionReport, TwilioDeletions
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ class TickReport:
     now: str
     enqueue: EnqueueReport = field(default_factory=EnqueueReport)
     send: SendReport = field(default_factory=SendReport)
+    deletions: DeletionReport = field(default_factory=DeletionReport)
     pruned: int = 0
     retention: RetentionReport | None = None     # the daily job, on the tick it ran
     errors: list[str] = field(default_factory=list)
@@ -46,6 +49,7 @@ class TickReport:
             f"{s.sent} sent, {s.retried} to retry, {s.failed} failed, {s.cancelled} cancelled"
             f"{_by_reason(s.reasons)}, {s.interrupted} interrupted"
             f"{f', {s.released} put back unsent (stopping)' if s.released else ''}; "
+            f"{f'{self.deletions.summary()}; ' if self.deletions.enabled else ''}"
             f"{self.pruned} old message ids pruned"
             f"{f'; retention: {self.retention.summary()}' if self.retention else ''}"
         )
@@ -57,9 +61,11 @@ def _by_reason(reasons: dict[str, int]) -> str:
 
 
 def tick(store: Store, writers, sender: Sender, now: datetime, retention,
+         deletions: TwilioDeletions | None = None,
          daily: Callable[[datetime], RetentionReport | None] | None = None) -> TickReport:
     """One tick: each writer (quit-date texts first, so the daily text can make way for
-    them, then daily texts) writes its due rows; then the sender sends; last, `daily`
+    them, then daily texts) writes its due rows; then the sender sends; then the texts
+    done with are deleted from Twilio (bot.twilio_deletions); last, `daily`
     (bot.retention: counts and prunes at the first tick of a UTC day, None on the others),
     after the sending so it never delays a text. Each step runs even if an earlier one
     failed: a broken step is logged and reported, and the clock process lives on to try
@@ -76,6 +82,12 @@ def tick(store: Store, writers, sender: Sender, now: datetime, retention,
     except Exception as exc:  # noqa: BLE001
         log.exception("send failed")
         report.errors.append(f"send: {type(exc).__name__}")
+    if deletions is not None:
+        try:
+            report.deletions = deletions.run_due(now)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("deleting texts from Twilio failed")
+            report.errors.append(f"twilio deletions: {type(exc).__name__}")
     try:
         with store.transaction() as tx:
             report.pruned = tx.prune_processed(now - retention)

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import erasure, outbox, phones
+from bot import erasure, outbox, phones, twilio_deletions
 from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store
@@ -155,7 +155,8 @@ class Conversation:
                 replies = ()
             erased = any(isinstance(command, ErasePerson) for command in outcome.commands)
             if erased:   # nothing of the person is written: the erase takes it all
-                erasure.erase(tx, address.number, self.data_key, now, wait_for_sends=wait_for_sends)
+                erasure.erase(tx, address.number, self.data_key, now, wait_for_sends=wait_for_sends,
+                              at_twilio=self.settings.twilio_delete_messages)
                 tx.close_erased_turn(inbound.sid, now, list(replies))
             else:
                 tx.save_state(person, outcome.state, now)
@@ -168,6 +169,9 @@ class Conversation:
                 # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
                 tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
                               sid=inbound.sid, replies=list(replies))
+            if self.settings.twilio_delete_messages:   # deleted from Twilio by the clock, after the reply
+                twilio_deletions.queue(tx.session.connection(), inbound.sid, twilio_deletions.IN,
+                                       now + twilio_deletions.SETTLE, now)
         if erased:
             log.info("a person was erased by text (channel %s)", address.channel)    # never the number
             return Answer(outcome.intent, replies, detail=outcome.detail)

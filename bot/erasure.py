@@ -22,6 +22,7 @@ import os
 import secrets
 from datetime import datetime
 
+from bot import twilio_deletions
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class SendInFlight(Exception):
         self.person_id = person_id
 
 
-def erase(tx, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = True) -> int:
+def erase(tx, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = True,
+          at_twilio: bool = False) -> int:
     """Erase everything about the number in `tx`, on every channel it has (SMS, WhatsApp),
     leaving its keyed hash and its consent record (bot.store.Tx.erase_person); how many
     people it erased.
@@ -80,7 +82,9 @@ def erase(tx, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = 
     this commits, that check finds no one and lets nothing through. A request it let
     through before is still in flight: with `wait_for_sends` this raises SendInFlight (the
     caller rolls back, waits for its result and tries again), so the confirmation never
-    overtakes it; without, the erase goes ahead and that request's result is dropped."""
+    overtakes it; without, the erase goes ahead and that request's result is dropped.
+    With `at_twilio` (STEADY_TWILIO_DELETE_MESSAGES), their texts at Twilio are queued for
+    deletion first (bot.twilio_deletions)."""
     digest = number_hash(key, number)
     ids = tx.people_with_number(number)
     for person_id in ids:
@@ -88,6 +92,8 @@ def erase(tx, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = 
         if wait_for_sends and tx.texts_in_flight(person_id):
             raise SendInFlight(person_id)
     for person_id in ids:
+        if at_twilio:
+            twilio_deletions.queue_person(tx.session.connection(), person_id, now)
         tx.erase_person(person_id, digest, now)
     return len(ids)
 
@@ -96,7 +102,7 @@ def erase(tx, number: str, key: bytes, now: datetime, *, wait_for_sends: bool = 
 TRIES = 3
 
 
-def erase_number(store, number: str, key: bytes, now: datetime) -> int:
+def erase_number(store, number: str, key: bytes, now: datetime, *, at_twilio: bool = False) -> int:
     """`steady people erase`: the erase by text, in a transaction of its own; how many
     people (one per channel) it erased."""
     from bot import outbox       # bot.outbox imports the store; the CLI needs it only here
@@ -105,7 +111,7 @@ def erase_number(store, number: str, key: bytes, now: datetime) -> int:
     for attempt in range(1, TRIES + 1):
         try:
             with store.transaction() as tx:
-                erased = erase(tx, number, key, now, wait_for_sends=attempt < TRIES)
+                erased = erase(tx, number, key, now, wait_for_sends=attempt < TRIES, at_twilio=at_twilio)
             break
         except SendInFlight as busy:
             outbox.wait_in_flight(store, busy.person_id)

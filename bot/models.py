@@ -245,3 +245,20 @@ class ErasedConsentEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     keyword: Mapped[str] = mapped_column(String(32))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class TwilioDeletion(Base):
+    """A message to delete from Twilio (STEADY_TWILIO_DELETE_MESSAGES, bot.twilio_deletions):
+    its MessageSid, which way it went, and when to try next. No body, no number, no person:
+    erasing a person leaves the deletions of their messages at Twilio queued. A row goes
+    once Twilio has deleted the message (or says it is gone), or after the last attempt."""
+
+    __tablename__ = "twilio_deletions"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))                   # in | out
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The clock takes due rows by this column, hence the index; a claim moves it a lease ahead.
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error_code: Mapped[int | None] = mapped_column(Integer)               # the last failure's

@@ -1,7 +1,9 @@
 """What Twilio tells Steady after a text left: delivery receipts (status callbacks) and
 the error codes that say a number opted out (21610) or cannot get texts. Each is recorded
 on its outbox row, only ever moving forward, and acted on through the same opt-out a
-texted STOP makes (flows.consent.opt_out, through the store).
+texted STOP makes (flows.consent.opt_out, through the store). With
+STEADY_TWILIO_DELETE_MESSAGES, a receipt also queues its text's deletion from Twilio
+(bot.twilio_deletions), in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Callable
 
 from sqlalchemy import select, update
 
-from bot import models, phones
+from bot import models, phones, twilio_deletions
 from bot.models import FAILED, SENDING, SENT
 from bot.settings import Settings
 from bot.store import Store
@@ -105,6 +107,11 @@ class TwilioFeedback:
         SQLite's BEGIN IMMEDIATE) so two callbacks racing in two workers cannot undo each other.
         A 21610 for a MessageSid we don't know (a reply Twilio sent for a Messaging Service)
         still opts out `To` ("whatsapp:" and all, so the channel too) when it is a person.
+        With STEADY_TWILIO_DELETE_MESSAGES, a final status (or `sent`, later) queues the
+        text's deletion from Twilio: a row's, or a text not from the outbox (a Messaging
+        Service's reply is at Twilio too). Not one whose callback URL names a row that did not
+        take the SID: that row waits to look its text up at Twilio (bot.sender), and a
+        deleted text would not be found, and would be sent again.
         """
         status = status[:16]
         with self.store.transaction() as tx:
@@ -117,6 +124,8 @@ class TwilioFeedback:
                     log.info("outbox row %s: Twilio reports %r for a text whose result was never recorded; "
                              "now sent", row.id, status)
                 tx.session.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
+            if self.settings.twilio_delete_messages and (row is not None or row_id is None):
+                self._queue_deletion(tx, sid, status, now)
         if row is None:
             person_id = self._person_for(to) if error_code == OPTED_OUT_CODE else None
             if person_id is None:
@@ -130,6 +139,13 @@ class TwilioFeedback:
         if status in FAILED_RECEIPTS and error_code is not None:
             self._act_on(person_id, error_code, now)
         return True
+
+    @staticmethod
+    def _queue_deletion(tx, sid: str, status: str, now) -> None:
+        """Queue the text's deletion from Twilio, when this status makes it final (bot.twilio_deletions)."""
+        due = twilio_deletions.due_after_receipt(status, now)
+        if due is not None:
+            twilio_deletions.queue(tx.session.connection(), sid, twilio_deletions.OUT, due, now)
 
     @staticmethod
     def _receipt_row(session, sid: str, row_id: int | None):

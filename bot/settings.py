@@ -253,6 +253,11 @@ class Settings:
         "STEADY_STATUS_CALLBACK_URL", None, TRIMMED,
         "where Twilio posts delivery receipts (Steady adds `outbox=<row id>` to its query for each text)",
         check=_optional(_web_url), shown="`STEADY_PUBLIC_URL/sms/status`")
+    twilio_delete_messages: bool = setting(
+        "STEADY_TWILIO_DELETE_MESSAGES", False, BOOLEAN,
+        "`true`: the clock deletes each text from Twilio (its body, number and record) once it is done: "
+        "a received text a few minutes after its reply, a sent one after its final delivery receipt "
+        "(so it needs the status callback). Your own record at Twilio goes too; README: Privacy")
     trust_proxy: bool = setting(
         "STEADY_TRUST_PROXY", False, BOOLEAN,
         "honour X-Forwarded-Proto/Host from one proxy (the app and gunicorn alike: gunicorn's "

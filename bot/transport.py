@@ -9,6 +9,10 @@ A failed send may still have created the message at Twilio: a 5xx can come from 
 after Twilio accepted it, and a read timeout can hide a 201. Such a result says
 `maybe_sent`, and `find_sent` asks Twilio's Messages list before the outbox sends it again,
 so a retry never doubles a text (at most once).
+
+`delete(sid)` removes a message, sent or received, from Twilio (STEADY_TWILIO_DELETE_MESSAGES,
+bot.twilio_deletions). It never raises either: a `DeleteResult` says whether the message is
+gone or the delete is worth another try later (`classify_delete`).
 """
 
 from __future__ import annotations
@@ -142,6 +146,54 @@ def classify(http_status: int | None, code: int | None) -> SendResult:
                       maybe_sent=server_error)
 
 
+#: Twilio's error for deleting a message it has not finished with ("Cannot delete this
+#: resource before it is complete": twilio.com/docs/api/errors/20009). Twilio asks to wait
+#: at least a minute after a message is sent or received, then several minutes between tries.
+IN_PROGRESS_CODE = 20009
+#: HTTP statuses (besides every 5xx and no answer) after which a delete is tried again: a
+#: timeout, the rate limit, and our own credentials (401, 403: fixed by the operator, then
+#: the next try works; the attempts are capped).
+DELETE_RETRY_HTTP = frozenset({401, 403, 408, 429})
+
+#: The outcomes of a delete.
+DELETED, GONE, RETRY, REFUSED = "deleted", "gone", "retry", "refused"
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What happened to one delete: DELETED (204), GONE (404: not at Twilio, which is what
+    was wanted), RETRY (in progress, 5xx, rate limit, no answer) or REFUSED (anything else:
+    a SID Twilio cannot read; trying again would give the same answer)."""
+
+    outcome: str
+    http_status: int | None = None
+    error_code: int | None = None
+
+    @property
+    def done(self) -> bool:
+        """The message is not at Twilio any more."""
+        return self.outcome in (DELETED, GONE)
+
+
+def classify_delete(http_status: int | None, code: int | None) -> DeleteResult:
+    """The DeleteResult for a failed delete's HTTP status and Twilio error code (None
+    status: no answer). The one place that maps Twilio's answers to a delete; the memory
+    transport uses it too. A delete is idempotent, so every passing failure is retried."""
+    if code is not None and code == http_status:
+        code = None  # twilio-python puts the HTTP status in `code` when the body is not JSON
+    if http_status == 404:
+        return DeleteResult(GONE, http_status, code)
+    if (
+        code == IN_PROGRESS_CODE
+        or http_status is None
+        or http_status >= 500
+        or http_status in DELETE_RETRY_HTTP
+        or code in RETRYABLE_CODES
+    ):
+        return DeleteResult(RETRY, http_status, code)
+    return DeleteResult(REFUSED, http_status, code)
+
+
 @runtime_checkable
 class Transport(Protocol):
     """Sends one text. Implementations never raise for a failed send."""
@@ -154,6 +206,10 @@ class Transport(Protocol):
         """Messages this transport created for `to` with exactly `body` since `since`, oldest
         first: asked before re-sending after a `maybe_sent` result. Raises LookupFailed
         when the answer is not known."""
+        ...
+
+    def delete(self, sid: str) -> DeleteResult:
+        """Delete message `sid` (sent or received) from the provider; never raises."""
         ...
 
 
@@ -271,6 +327,30 @@ class TwilioTransport:
                 found[m.sid] = SentMessage(m.sid, m.status, m.date_created)
         return sorted(found.values(), key=lambda m: m.created or after)
 
+    def delete(self, sid: str) -> DeleteResult:
+        """DELETE the Message resource `sid` (twilio-python's `messages(sid).delete()`).
+        Logged with the masked SID and the status and code only."""
+        try:
+            self._client().messages(sid).delete()
+        except (TwilioRestException, TwilioServiceException) as exc:
+            result = classify_delete(_as_int(exc.status), _as_int(exc.code))
+        except requests.RequestException as exc:
+            # No answer, or a reset: a delete is idempotent, so this is always tried again.
+            result = DeleteResult(RETRY)
+            log.warning("delete of %s got no answer (%s)", mask_sid(sid), type(exc).__name__)
+            return result
+        except (TwilioException, ValueError) as exc:
+            result = DeleteResult(RETRY)
+            log.warning("delete of %s failed (%s)", mask_sid(sid), type(exc).__name__)
+            return result
+        else:
+            log.debug("deleted %s at Twilio", mask_sid(sid))
+            return DeleteResult(DELETED, 204)
+        if result.outcome != GONE:
+            log.warning("delete of %s failed: http_status=%s code=%s outcome=%s",
+                        mask_sid(sid), result.http_status, result.error_code, result.outcome)
+        return result
+
     def close(self) -> None:
         """Close every thread's connections (the transport stays usable: they reopen)."""
         with self._lock:
@@ -364,6 +444,11 @@ class ConsoleTransport:
         """Nothing: a printed text has no provider SID, and a console send never fails."""
         return []
 
+    def delete(self, sid: str) -> DeleteResult:
+        """Nothing to delete: no Twilio account stands behind the console, so whatever the
+        SID, no message of it is at Twilio through this transport."""
+        return DeleteResult(GONE)
+
 
 class UnconfiguredTransport:
     """What a process gets when the Twilio sending settings are missing: every send fails,
@@ -388,6 +473,11 @@ class UnconfiguredTransport:
         """Nothing: this transport never creates a message (and its failures are not retried)."""
         return []
 
+    def delete(self, sid: str) -> DeleteResult:
+        """Refuse, like a send: an ERROR naming the missing settings, and not retried."""
+        log.error("not deleted %s: Twilio is not configured (missing %s)", mask_sid(sid), ", ".join(self.missing))
+        return DeleteResult(REFUSED)
+
 
 class MemoryTransport:
     """Tests: records successful sends in `.sent` and every attempt in `.attempts`.
@@ -395,11 +485,16 @@ class MemoryTransport:
     Failures are scripted with the same vocabulary as the fake Twilio API, and mapped by
     `classify`, so `fail_next(1, http_status=400, code=21610)` gives an opted-out result.
     `find_sent` finds what it accepted (it has no clock, so `since` is not applied).
+    `delete` records every attempt in `.delete_attempts` and each SID deleted in `.deleted`
+    (a SID deleted before is GONE); `fail_deletes` scripts failures the same way.
     """
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str | None]] = []
         self.attempts: list[tuple[str, str, str | None]] = []
+        self.deleted: list[str] = []
+        self.delete_attempts: list[str] = []
+        self._next_deletes: deque[DeleteResult] = deque()
         self._next: deque[SendResult] = deque()
         self._always: dict[str, SendResult] = {}
         self._created: list[tuple[str, str, str]] = []     # (sid, to, body) of each accepted send
@@ -433,6 +528,23 @@ class MemoryTransport:
         """The accepted sends to `to` with `body`, oldest first."""
         with self._lock:
             return [SentMessage(sid, "queued") for sid, t, b in self._created if (t, b) == (to, body)]
+
+    def fail_deletes(self, n: int, *, http_status: int | None, code: int | None = None) -> None:
+        """The next `n` deletes fail like this (http_status None: no answer)."""
+        result = classify_delete(http_status, code)
+        with self._lock:
+            self._next_deletes.extend([result] * n)
+
+    def delete(self, sid: str) -> DeleteResult:
+        """Record the attempt; delete unless a failure was scripted (GONE the second time)."""
+        with self._lock:
+            self.delete_attempts.append(sid)
+            if self._next_deletes:
+                return self._next_deletes.popleft()
+            if sid in self.deleted:
+                return DeleteResult(GONE, 404, 20404)
+            self.deleted.append(sid)
+        return DeleteResult(DELETED, 204)
 
 
 def build_transport(
@@ -470,6 +582,12 @@ def _never_reached(exc: Exception) -> bool:
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
     return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.NameResolutionError))
+
+
+def mask_sid(sid: str) -> str:
+    """A MessageSid as logs show it: its kind and last four characters ("SM...a1b2"). A SID
+    names no one, but with Twilio's console it leads to the body, so it is not logged whole."""
+    return f"{sid[:2]}...{sid[-4:]}" if len(sid) > 8 else "..."
 
 
 def _strip_whatsapp(number: str) -> str:

@@ -12,6 +12,11 @@ deliver or rate-limit anything unless told to.
 The Messages list (GET, filtered by To, From and DateSent, paginated newest first like
 Twilio's) lets the outbox look a message up after a failure that may hide a create; the
 faults for that are `create_then_fail` (created, then a 5xx) and `fail_lookups`.
+
+DELETE of one Message (`/Messages/{MessageSid}.json`) removes a message it holds, sent
+(`messages`) or received (`receive` records one, as Twilio does when a text arrives): 204,
+or 404 (20404) for a SID it does not hold. `fail_deletes` scripts failures (the in-progress
+error 20009, a 5xx); `hold_deletes` keeps every DELETE waiting until released.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ from typing import Any
 
 API_VERSION = "2010-04-01"
 _ROUTE = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
+_MESSAGE_ROUTE = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json$")
+#: Twilio's error for a message it has not finished with: twilio.com/docs/api/errors/20009.
+IN_PROGRESS_CODE = 20009
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _WHATSAPP = "whatsapp:"
 _MAX_BODY = 1600
@@ -147,14 +155,19 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload = self.server.fake._handle_get(self.path, self.headers.get("Authorization"))
         self._reply(status, payload)
 
+    def do_DELETE(self) -> None:
+        status, payload = self.server.fake._handle_delete(self.path, self.headers.get("Authorization"))
+        self._reply(status, payload)
+
     def _reply(self, status: int, payload: str | bytes) -> None:
         """Status line, headers and body in one write (no Nagle/delayed-ACK stall)."""
         body = payload.encode() if isinstance(payload, str) else payload
         ctype = "application/json" if body[:1] in (b"{", b"[") else "text/html"
+        length = "" if status == 204 else f"Content-Length: {len(body)}\r\n"     # 204: no body, no length
         head = (
             f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
             f"Content-Type: {ctype}; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n"
+            f"{length}"
             f"Twilio-Request-Id: RQ{uuid.uuid4().hex}\r\n"
             "\r\n"
         ).encode("latin-1")
@@ -203,6 +216,7 @@ class FakeTwilio:
         self._thread: threading.Thread | None = None
         self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self._init_list()
+        self._init_deletes()
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -281,6 +295,7 @@ class FakeTwilio:
             self._failures.clear()
             self._fail_for.clear()
             self._reset_list()
+            self._reset_deletes()
 
     def message(self, sid: str) -> dict[str, str | None] | None:
         """The accepted message with this sid, if any."""
@@ -385,6 +400,91 @@ class FakeTwilio:
             "start": start,
             "uri": uri(page, **({"PageToken": token} if token else {})),
         })
+
+    # -- received messages, and deleting messages -----------------------------------------
+
+    def _init_deletes(self) -> None:
+        self.received: list[dict[str, str | None]] = []
+        self.deleted: list[str] = []          # each SID deleted, in order
+        self.delete_requests: list[str] = []  # the SID of every authenticated DELETE, failed or not
+        self._delete_failures: deque[_Failure] = deque()
+        self._deletes_open = threading.Event()
+        self._deletes_open.set()
+
+    def _reset_deletes(self) -> None:
+        """Part of `reset()` (called with the lock held)."""
+        self.received.clear()
+        self.deleted.clear()
+        self.delete_requests.clear()
+        self._delete_failures.clear()
+        self._deletes_open.set()
+
+    def receive(self, from_: str, body: str, to: str = "+15005550006", sid: str | None = None) -> str:
+        """Hold a received text as Twilio does when one arrives; its MessageSid, to post to
+        the webhook."""
+        sid = sid or "SM" + uuid.uuid4().hex
+        with self._lock:
+            self.received.append({"From": from_, "To": to, "Body": body, "sid": sid})
+        return sid
+
+    def holds(self, sid: str) -> bool:
+        """Whether a message with this SID, sent or received, is still here."""
+        with self._lock:
+            return any(m["sid"] == sid for m in self.messages) or any(m["sid"] == sid for m in self.received)
+
+    def fail_deletes(
+        self, n: int, *, http_status: int = 409, code: int | None = None, message: str = "",
+        raw_body: str | None = None,
+    ) -> None:
+        """The next `n` authenticated DELETEs fail like this. By default as Twilio answers a
+        message it has not finished with: error 20009 (its HTTP status is not documented;
+        409 here, and the code is what Steady goes by); a 5xx gets Twilio's code for it."""
+        if http_status == 409 and code is None:
+            code = IN_PROGRESS_CODE
+            message = message or "Cannot delete this resource before it is complete"
+        failure = self._failure(http_status, code, message, raw_body)
+        with self._lock:
+            self._delete_failures.extend([failure] * n)
+
+    def hold_deletes(self) -> None:
+        """Every DELETE waits (the connection open, no answer) until `release_deletes`."""
+        self._deletes_open.clear()
+
+    def release_deletes(self) -> None:
+        self._deletes_open.set()
+
+    def _handle_delete(self, path: str, authorization: str | None) -> tuple[int, str]:
+        """204 when the message was here (now gone), 404 (20404) when it is not."""
+        route = _MESSAGE_ROUTE.match(path.split("?", 1)[0])
+        if route is None:
+            return 404, _error_json(404, 20404, f"The requested resource {path} was not found")
+        if (
+            authorization is None
+            or not hmac.compare_digest(authorization.encode(), self._auth.encode())
+            or route["account"] != self.account_sid
+        ):
+            return 401, _error_json(401, 20003, "Authenticate")
+        sid = route["sid"]
+        with self._lock:
+            self.delete_requests.append(sid)
+        while not self._deletes_open.wait(0.05):
+            if self._stopping.is_set():
+                return 503, _error_json(503, None, "Service Unavailable")
+        with self._lock:
+            scripted = self._delete_failures.popleft() if self._delete_failures else None
+        if scripted is not None:
+            return self._render(scripted)
+        with self._lock:
+            before = len(self.messages) + len(self.received)
+            self.messages[:] = [m for m in self.messages if m["sid"] != sid]
+            self.received[:] = [m for m in self.received if m["sid"] != sid]
+            self._listed[:] = [m for m in self._listed if m.resource["sid"] != sid]
+            found = len(self.messages) + len(self.received) < before
+            if found:
+                self.deleted.append(sid)
+        if not found:
+            return 404, _error_json(404, 20404, f"The requested resource {path} was not found")
+        return 204, ""
 
     # -- status callbacks -------------------------------------------------------------------
 
