@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Table, and_, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot import erasure, models
+from bot import erasure, models, twilio_deletions
 from bot.settings import Settings
 from bot.store import Store, Tx
 from flows import retention_days
@@ -126,8 +126,10 @@ class Retention:
     """Counts, then prunes; `run` by hand, `run_if_due` from each clock tick."""
 
     def __init__(self, store: Store, *, keep_events: timedelta, keep_outbox: timedelta, keep_people: timedelta,
-                 data_key: Callable[[], bytes], batch: int = BATCH, people_batch: int = PEOPLE_BATCH) -> None:
+                 data_key: Callable[[], bytes], at_twilio: bool = False, batch: int = BATCH,
+                 people_batch: int = PEOPLE_BATCH) -> None:
         self.store = store
+        self.at_twilio = at_twilio   # STEADY_TWILIO_DELETE_MESSAGES: an erased person's texts go from Twilio too
         self.data_key = data_key     # read only when someone is erased (bot.erasure: the tombstone's hash)
         self.keep_events = keep_events
         self.keep_outbox = keep_outbox
@@ -139,7 +141,8 @@ class Retention:
     @classmethod
     def from_settings(cls, store: Store, settings: Settings) -> "Retention":
         return cls(store, keep_events=settings.events_retention, keep_outbox=settings.outbox_retention,
-                   keep_people=settings.people_retention, data_key=lambda: erasure.data_key(settings))
+                   keep_people=settings.people_retention, data_key=lambda: erasure.data_key(settings),
+                   at_twilio=settings.twilio_delete_messages)
 
     def run_if_due(self, now: datetime, max_batches: int | None = TICK_BATCHES) -> RetentionReport | None:
         """The clock's step: run (within `max_batches`) at the first tick of a UTC day
@@ -254,6 +257,8 @@ class Retention:
             with self.store.transaction() as tx:
                 found = tx.session.execute(chosen.where(people.c.id > after)).all()
                 for person_id, number in found:
+                    if self.at_twilio:
+                        twilio_deletions.queue_person(tx.session.connection(), person_id, now)
                     tx.erase_person(person_id, erasure.number_hash(self.data_key(), number), now)
                 ids = [person_id for person_id, _ in found]
             report.people += len(ids)

@@ -408,3 +408,29 @@ def test_the_prune_bench_ends_with_a_json_summary():
     summary = json.loads(finished.stdout.strip().splitlines()[-1])
     assert summary["sqlite"]["rows"] == 3000 and summary["sqlite"]["people"] == 30
     assert summary["sqlite"]["rows_per_s"] > 0 and summary["sqlite"]["peak_mb"] > 0
+
+
+def test_an_inactive_person_erased_with_twilio_deletion_on_has_their_texts_queued_there(store):
+    """STEADY_TWILIO_DELETE_MESSAGES: retention's erase, like DELETE, queues the person's
+    texts at Twilio (sent and received) in the erasing transaction; off, it queues nothing."""
+    cut = NOW - 365 * DAY
+    gone = add_person(store, "+12125550113", created=cut - 30 * DAY, last_in=cut - DAY)
+    add_rows(store, outbox, [outbox_row(gone, "2025-11-01", "sent", cut - 20 * DAY, sent_at=cut - 20 * DAY,
+                                        provider_sid="SM" + "a" * 32)])
+    add_rows(store, models.ProcessedMessage.__table__, [
+        {"message_sid": "SM" + "b" * 32, "person_id": gone, "received_at": cut - 20 * DAY, "replies": []}])
+    retention(store, keep_outbox=400).run(NOW)           # the outbox row outlives the person: the erase takes it
+    with store.transaction() as tx:
+        assert tx.session.scalars(select(models.TwilioDeletion.sid)).all() == []
+    other = add_person(store, "+12125550114", created=cut - 30 * DAY, last_in=cut - DAY)
+    add_rows(store, outbox, [outbox_row(other, "2025-11-02", "sent", cut - 20 * DAY, sent_at=cut - 20 * DAY,
+                                        provider_sid="SM" + "c" * 32)])
+    add_rows(store, models.ProcessedMessage.__table__, [
+        {"message_sid": "SM" + "d" * 32, "person_id": other, "received_at": cut - 20 * DAY, "replies": []}])
+    job = Retention(store, keep_events=180 * DAY, keep_outbox=400 * DAY, keep_people=365 * DAY,
+                    data_key=lambda: KEY, at_twilio=True)
+    job.run(NOW + DAY)
+    with store.transaction() as tx:
+        queued = {(row.sid, row.direction) for row in tx.session.execute(select(models.TwilioDeletion.__table__))}
+    assert queued == {("SM" + "c" * 32, "out"), ("SM" + "d" * 32, "in")}
+    assert other not in ids(store, people)
