@@ -109,6 +109,8 @@ def server_env(workdir: Path, database_url: str, token: str) -> dict[str, str]:
         STEADY_INSTANCE_PATH=str(workdir / "instance"),
         STEADY_MODEL_CACHE=os.environ.get("STEADY_MODEL_CACHE") or str(workdir / "models"),
         STEADY_LOG_LEVEL="WARNING",
+        # Required with PostgreSQL (bot.crypto): the caller's, else one for this run.
+        STEADY_DATA_KEY=os.environ.get("STEADY_DATA_KEY") or secrets.token_urlsafe(32),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
     )

@@ -43,7 +43,7 @@ from sqlalchemy import create_engine, insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
-from bot import db, models  # noqa: E402
+from bot import crypto, db, models  # noqa: E402
 from bot.retention import Retention  # noqa: E402
 from bot.store import Store  # noqa: E402
 
@@ -97,6 +97,10 @@ def database(kind: str):
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+# The rows it writes are sealed (bot.crypto) with a key of this run's own.
+crypto.use(crypto.Keys(secrets.token_bytes(32)))
 
 
 def fill(store: Store, rows: int, inactive: int) -> dict[str, int]:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import content as content_package
-from bot import clock, db, logs
+from bot import clock, crypto, db, logs
 from bot.conversation import Conversation
 from bot.daily_writer import Daily
 from bot.outbox import Outbox
@@ -70,6 +70,7 @@ def bootstrap(settings: Settings, *, transport: Transport | None = None, migrate
     """
     from bot.understanding import models_for
 
+    crypto.use_settings(settings)   # before the migrations: 0006 seals existing rows
     url = db.normalize_url(settings.database_url, settings.instance_dir)
     if migrate:
         db.upgrade(url)

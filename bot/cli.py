@@ -17,10 +17,14 @@ DEFAULT_CHAT_NUMBER = "+15555550100"
 def _settings(**fallbacks) -> Settings:
     """The environment's settings, every problem in one refusal; `fallbacks` are this
     command's own defaults for variables left unset (by Settings field name)."""
+    from bot import crypto
+
     try:
-        return Settings.from_env(fallbacks=fallbacks)
+        settings = Settings.from_env(fallbacks=fallbacks)
+        crypto.require_key(settings)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    return settings
 
 
 def _steady(settings: Settings):
@@ -286,7 +290,10 @@ def db_upgrade() -> None:
     """Apply Alembic migrations (the Procfile's release: line)."""
     from bot import db
 
+    from bot import crypto
+
     settings = _settings()
+    crypto.use_settings(settings)   # migration 0006 seals existing rows with it
     url = db.normalize_url(settings.database_url, settings.instance_dir)
     db.upgrade(url)
     click.echo("database is at the latest migration")
@@ -298,10 +305,12 @@ def people() -> None:
 
 
 def _people_store(settings: Settings):
-    """The store alone (no content, no models), refusing a database behind the migrations."""
-    from bot import db
+    """The store alone (no content, no models), with the settings' data keys, refusing a
+    database behind the migrations."""
+    from bot import crypto, db
     from bot.store import Store
 
+    crypto.use_settings(settings)
     engine = db.make_engine(db.normalize_url(settings.database_url, settings.instance_dir), timeout=settings.db_timeout)
     try:
         db.require_current(engine)
@@ -359,6 +368,32 @@ def people_erase(number: str, yes: bool) -> None:
         click.echo(f"erased {phones.mask(number)}: {erased} record(s); its keyed hash and consent record stay")
     else:
         click.echo(f"nothing is stored about {phones.mask(number)}")
+
+
+@main.group()
+def keys() -> None:
+    """The data key (STEADY_DATA_KEY) that seals numbers and plans."""
+
+
+@keys.command("rotate")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
+              help="Rows sealed again per transaction.")
+def keys_rotate(batch: int) -> None:
+    """Seal every sealed value (numbers, plans, texts) with STEADY_DATA_KEY, a batch per transaction,
+    while STEADY_DATA_KEY_OLD (the key before) is still accepted for reading. Interrupted,
+    run it again: it carries on where it stopped. When it says done, remove STEADY_DATA_KEY_OLD."""
+    from bot import crypto, rotation
+
+    settings = _settings()
+    store = _people_store(settings)
+    try:
+        progress = rotation.rotate(store, crypto.keyring(), size=batch)
+        with store.engine.connect() as connection:
+            left = rotation.pending(connection, crypto.keyring())
+    finally:
+        store.engine.dispose()
+    click.echo(f"sealed {progress.sealed} of {progress.read} rows with STEADY_DATA_KEY in {progress.batches} "
+               f"batch(es); {left} left" + ("" if left else ": done, STEADY_DATA_KEY_OLD can be removed"))
 
 
 @main.command()

@@ -11,6 +11,7 @@ these models with the migrated schema on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import JSON
@@ -25,9 +26,11 @@ from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
+from bot import crypto
 from bot.db import UTCDateTime
 from flows import defaults
 from flows.timeparse import to_hhmm
@@ -48,6 +51,63 @@ Json = JSON(none_as_null=True)
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class SealedText(TypeDecorator):
+    """Text stored sealed (bot.crypto): plain in, plain out. `column` binds the sealed value
+    to it (a value moved to another column does not open)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str, *args: Any) -> None:
+        super().__init__(*args)
+        self.column = column
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else crypto.keyring().seal(value, self.column)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else crypto.keyring().open(value, self.column)
+
+
+class _SealedString(SealedText):
+    impl = String
+    cache_ok = True
+
+
+# people.number: VARCHAR(32) on SQLite, as migration 0001 made it (SQLite keeps any length;
+# changing the declared type would copy the people table, which its foreign keys would
+# cascade), TEXT on PostgreSQL (migration 0006).
+SEALED_NUMBER = _SealedString("people.number", 32).with_variant(SealedText("people.number"), "postgresql")
+
+
+class SealedJson(TypeDecorator):
+    """A JSON value (the plan a person wrote, the answers of a flow still open), stored
+    sealed (bot.crypto) as a JSON string: plain in, plain out. A value from before
+    migration 0006 (an object) reads as it is. `column` binds the sealed value to it."""
+
+    impl = Json
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return crypto.keyring().seal(json.dumps(value, separators=(",", ":"), sort_keys=True), self.column)
+
+    def process_result_value(self, value, dialect):
+        if not isinstance(value, str):
+            return value
+        return json.loads(crypto.keyring().open(value, self.column))
+
+
+def _number_hash(context) -> str:
+    """people.number_hash for an INSERT that names only the number."""
+    return crypto.keyring().lookup(context.get_current_parameters()["number"])
+
+
 def _utcnow() -> dt.datetime:
     """Fallback for created_at/updated_at; the store passes `now` explicitly."""
     return dt.datetime.now(dt.timezone.utc)
@@ -62,21 +122,29 @@ class Base(DeclarativeBase):
 
 
 class Person(Base):
-    """One number on one channel, with its consent and conversation state."""
+    """One number on one channel, with its consent and conversation state. The number
+    and the plan are sealed (bot.crypto); the number is found by its keyed hash."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("number", "channel"),)
+    # (number, channel) is migration 0001's constraint, inert since numbers are sealed (a
+    # fresh nonce each time): SQLite cannot drop it without copying the table. Look-ups
+    # and the one-row-per-number rule go by (number_hash, channel).
+    __table_args__ = (UniqueConstraint("number", "channel"),
+                      Index("uq_people_number_hash_channel", "number_hash", "channel", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(32))                      # E.164
+    number: Mapped[str] = mapped_column(SEALED_NUMBER)                  # E.164, sealed
+    # HMAC-SHA256 of the E.164 number under the look-up key (bot.crypto). Nullable only
+    # because SQLite cannot add a NOT NULL column to rows that exist; every insert sets it.
+    number_hash: Mapped[str | None] = mapped_column(String(64), default=_number_hash)
     channel: Mapped[str] = mapped_column(String(16), default="sms", server_default="sms")
     timezone: Mapped[str] = mapped_column(String(64))                    # IANA
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     opted_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    flow: Mapped[dict[str, Any] | None] = mapped_column(Json)            # open multi-step flow
-    plan: Mapped[dict[str, Any] | None] = mapped_column(Json)            # the plan they wrote
+    flow: Mapped[dict[str, Any] | None] = mapped_column(SealedJson("people.flow"))   # open flow, sealed
+    plan: Mapped[dict[str, Any] | None] = mapped_column(SealedJson("people.plan"))   # the plan they wrote, sealed
     daily_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The server default is what migration 0001 created (history: changing it takes a new
     # migration); rows Steady writes get the declared default send time.
@@ -112,7 +180,7 @@ class ProcessedMessage(Base):
     message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[int | None] = mapped_column(_person_fk(), index=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    replies: Mapped[list[str] | None] = mapped_column(Json)
+    replies: Mapped[list[str] | None] = mapped_column(SealedJson("processed_messages.replies"))   # sealed
 
 
 class ConsentEvent(Base):
@@ -163,7 +231,7 @@ class OutboxMessage(Base):
     person_id: Mapped[int] = mapped_column(_person_fk())
     kind: Mapped[str] = mapped_column(String(32))       # daily | craving_followup | ...
     slot: Mapped[str] = mapped_column(String(64))       # e.g. local date "2026-11-24"
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(SealedText("outbox.body"))   # sealed: a quit-date text names triggers
     # pending | sending | sent | failed | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -210,10 +210,16 @@ class Settings:
         "STEADY_INSTANCE_PATH", "instance", PATH, "where the SQLite file lives", shown="`./instance`")
     data_key: str | None = setting(
         "STEADY_DATA_KEY", None, TRIMMED,
-        "the secret key (32+ characters) of the keyed hash that is all an erased number leaves (README: "
-        "Privacy); set it wherever processes share a PostgreSQL database, and never change it",
+        "the secret key (32+ characters) that seals people's numbers and plans in the database and keys the "
+        "hashes numbers are found by and an erased number leaves (README: Privacy); required with a PostgreSQL "
+        "DATABASE_URL; to change it, see `steady keys rotate`",
         check=_optional(_data_key), shown="kept in `STEADY_INSTANCE_PATH/data.key` (made once, mode 0600)",
         secret=True)
+    data_key_old: str | None = setting(
+        "STEADY_DATA_KEY_OLD", None, TRIMMED,
+        "the previous STEADY_DATA_KEY, still accepted for reading while `steady keys rotate` seals everything "
+        "with the new one; remove it once the rotation says it is done",
+        check=_optional(_data_key), secret=True)
     db_timeout: int = setting(
         "STEADY_DB_TIMEOUT_SECONDS", 5, WHOLE,
         "the longest any one database wait may take (1 to 10; Twilio waits 15 s for an answer): then the text "

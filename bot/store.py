@@ -38,6 +38,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import crypto
 from bot import models
 from bot.db import SQLITE_BUSY_BUDGET_MS
 from bot.db import UTCDateTime
@@ -164,17 +165,18 @@ class Tx:
         """Insert the person for (number, channel) unless a row for them exists (or a
         concurrent request is inserting one: then wait for it, never fail). `opted_out`:
         they start opted out (an erased number that had texted STOP: bot.conversation)."""
-        values = {"number": number, "channel": channel, "timezone": timezone, "created_at": now, "updated_at": now}
+        values = {"number": number, "number_hash": crypto.keyring().lookup(number), "channel": channel,
+                  "timezone": timezone, "created_at": now, "updated_at": now}
         if opted_out:
             values.update(opted_out=True, opted_out_at=now)
         if daily_time is not None:
             values["daily_time"] = daily_time
-        _insert_ignore(self._core(), _PEOPLE, values, conflict=("number", "channel"))
+        _insert_ignore(self._core(), _PEOPLE, values, conflict=("number_hash", "channel"))
 
     def turn_person(self, number: str, channel: str, since: datetime) -> tuple[PersonRow, int] | None:
         """The person for (number, channel) as a PersonRow, with how many texts they sent
         at or after `since` (the loop guard), in one SELECT; None if there is no such person."""
-        row = self._core().execute(_TURN_PERSON, {"number": number, "channel": channel, "since": since}).first()
+        row = self._core().execute(_TURN_PERSON, {**_by_number(number), "channel": channel, "since": since}).first()
         if row is None:
             return None
         values = row._mapping
@@ -204,7 +206,7 @@ class Tx:
         at a time (BEGIN IMMEDIATE, bot.db), so no other transaction can claim it between
         the look and the commit, and the turn saves a statement.
         """
-        params = {"number": number, "channel": channel, "since": since}
+        params = {**_by_number(number), "channel": channel, "since": since}
         if sid is None:
             found = self.turn_person(number, channel, since)
             return Opened(True, *(found or (None, 0)))
@@ -242,7 +244,7 @@ class Tx:
 
     def find_person(self, number: str, channel: str) -> models.Person | None:
         """The person for (number, channel), or None; never creates one."""
-        return self.session.scalars(_FIND_PERSON, {"number": number, "channel": channel}).one_or_none()
+        return self.session.scalars(_FIND_PERSON, {**_by_number(number), "channel": channel}).one_or_none()
 
     def state_of(self, person: models.Person | PersonRow) -> State:
         """The person's conversation state, as the pure engine sees it."""
@@ -315,8 +317,7 @@ class Tx:
 
     def people_with_number(self, number: str) -> list[int]:
         """The ids of the people with this number, on any channel."""
-        return list(self._core().execute(select(_PEOPLE.c.id).where(_PEOPLE.c.number == number)
-                                         .order_by(_PEOPLE.c.id)).scalars())
+        return list(self._core().execute(_WITH_NUMBER, _by_number(number)).scalars())
 
     def everything_about(self, person_id: int) -> dict[str, Any]:
         """The person's row and every row about them (the tables of _PERSON_TABLES), as
@@ -430,9 +431,19 @@ class Tx:
 
 # The webhook's statements, built once: building a statement costs more than running it.
 # Plain table statements run on the connection (Tx._core): no ORM bookkeeping on the hot path.
-_FIND_PERSON = select(models.Person).where(
-    models.Person.number == bindparam("number"), models.Person.channel == bindparam("channel")
-)
+# A number is found by its keyed hash (bot.crypto), under STEADY_DATA_KEY or, while a
+# rotation runs, STEADY_DATA_KEY_OLD: two parameters either way (one statement shape).
+_NUMBER_IS = _PEOPLE.c.number_hash.in_([bindparam("hash", type_=String()), bindparam("hash_old", type_=String())])
+
+
+def _by_number(number: str) -> dict[str, str]:
+    """The look-up parameters of _NUMBER_IS for an E.164 number."""
+    new, old = crypto.keyring().lookups(number)
+    return {"hash": new, "hash_old": old}
+
+
+_FIND_PERSON = select(models.Person).where(_NUMBER_IS, models.Person.channel == bindparam("channel"))
+_WITH_NUMBER = select(_PEOPLE.c.id).where(_NUMBER_IS).order_by(_PEOPLE.c.id)
 _EVENTS = models.MessageEvent.__table__
 _INBOUND_SINCE = and_(_EVENTS.c.direction == "in", _EVENTS.c.at >= bindparam("since", type_=UTCDateTime()))
 _INBOUND_COUNT = (
@@ -443,7 +454,7 @@ _TURN_PERSON = select(
     _PEOPLE,
     select(func.count()).select_from(_EVENTS).where(_EVENTS.c.person_id == _PEOPLE.c.id, _INBOUND_SINCE)
     .scalar_subquery().label(_RECENT_INBOUND_KEY),
-).where(_PEOPLE.c.number == bindparam("number"), _PEOPLE.c.channel == bindparam("channel"))
+).where(_NUMBER_IS, _PEOPLE.c.channel == bindparam("channel"))
 _RECORD_EVENTS = insert(_EVENTS)
 _EVENT_COLUMNS = ("person_id", "direction", "intent", "at", "message_sid")
 _CONSENTS = models.ConsentEvent.__table__
@@ -461,7 +472,7 @@ _IN_FLIGHT = select(func.count()).select_from(_OUTBOX).where(
 _FINISH_MESSAGE = (   # a plain table UPDATE: no ORM bookkeeping on the hot path
     update(_PROCESSED)
     .where(_PROCESSED.c.message_sid == bindparam("sid"))
-    .values(person_id=bindparam("person_id"), replies=bindparam("replies", type_=models.Json))
+    .values(person_id=bindparam("person_id"), replies=bindparam("replies", type_=_PROCESSED.c.replies.type))
 )
 
 
@@ -501,7 +512,7 @@ _OPEN_TURN_SQLITE = (
 )
 _PROCESSED_SQLITE = insert(_PROCESSED).values(
     message_sid=bindparam("sid", type_=String()), received_at=bindparam("now", type_=UTCDateTime()),
-    person_id=bindparam("person_id", type_=Integer()), replies=bindparam("replies", type_=models.Json),
+    person_id=bindparam("person_id", type_=Integer()), replies=bindparam("replies", type_=_PROCESSED.c.replies.type),
 )
 
 
@@ -521,7 +532,7 @@ def _close_turn_postgresql(names: tuple[str, ...], with_sid: bool):
     if not with_sid:
         return events.add_cte(*ctes) if ctes else events
     finish = (update(_PROCESSED).where(_PROCESSED.c.message_sid == bindparam("sid", type_=String()))
-              .values(person_id=person_id, replies=bindparam("replies", type_=models.Json)))
+              .values(person_id=person_id, replies=bindparam("replies", type_=_PROCESSED.c.replies.type)))
     return finish.add_cte(*ctes, events.cte("events"))
 
 

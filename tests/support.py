@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from twilio.request_validator import RequestValidator
 
+from bot import crypto
 from bot import db
 from bot.app import create_app
 from bot.settings import Settings
@@ -20,6 +21,12 @@ TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT = "AC" + "0" * 32
 STEADY_NUMBER = "+15005550006"
 PERSON = "+14155550123"
+# Every test seals with this key (bot.crypto): the test process's own store and the apps
+# and processes it starts (make_settings, STEADY_DATA_KEY in their environment) read each
+# other's rows.
+TEST_DATA_KEY = "test-data-key-0123456789abcdef-0123456789"
+crypto.use(crypto.Keys(TEST_DATA_KEY.encode("utf-8")))
+os.environ["STEADY_DATA_KEY"] = TEST_DATA_KEY      # `steady ...` run in-process (CliRunner) and child processes
 _sids = itertools.count(1)
 
 
@@ -28,7 +35,8 @@ def new_sid() -> str:
 
 
 def make_settings(database_url: str, instance_path: str, **overrides) -> Settings:
-    values = dict(database_url=database_url, instance_path=instance_path, twilio_auth_token=TOKEN)
+    values = dict(database_url=database_url, instance_path=instance_path, twilio_auth_token=TOKEN,
+                  data_key=TEST_DATA_KEY)
     values.update(overrides)
     return Settings(**values)
 

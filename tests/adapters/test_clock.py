@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
+from bot import crypto
 from bot import models
 from bot.app import bootstrap
 from bot.conversation import Inbound
@@ -400,9 +401,9 @@ def test_steady_tick_gives_the_reason_for_every_row_it_skipped_or_cancelled(worl
         world.text(number, "DAILY", utc(2026, 11, 23, 5, 0))
     world.daily.enqueue_due(now)                        # their rows are written; then, behind their backs:
     with world.store.transaction() as tx:
-        tx.session.execute(update(models.Person).where(models.Person.number == NY,
+        tx.session.execute(update(models.Person).where(models.Person.number_hash == crypto.keyring().lookup(NY),
                                                        models.Person.channel == "sms").values(opted_out=True))
-        tx.session.execute(update(models.Person).where(models.Person.number == "+12125550101")
+        tx.session.execute(update(models.Person).where(models.Person.number_hash == crypto.keyring().lookup("+12125550101"))
                            .values(undeliverable=True))
     world.text(LA, "DAILY", utc(2026, 11, 23, 5, 0))
     world.daily.enqueue_due(now)                        # an LA row is not due: a New Yorker's is ...

@@ -25,6 +25,7 @@ from flows.helpline import HELPLINE_NUMBER
 from tests.adapters import test_receipts
 from tests.adapters.test_receipts import NINE_AM, NY, SIGNUP, rows
 from tests.fakes.twilio_api import FakeTwilio
+from tests.support import TEST_DATA_KEY
 
 pytestmark = pytest.mark.db
 
@@ -71,7 +72,7 @@ def start(steady, fake, tmp_path, *args: str) -> subprocess.Popen:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("STEADY_", "TWILIO_"))}
     env.update(
         PYTHONPATH=str(ROOT), DATABASE_URL=steady.settings.database_url, STEADY_INSTANCE_PATH=str(tmp_path),
-        STEADY_MODEL_CACHE=os.environ["STEADY_MODEL_CACHE"], STEADY_LOG_LEVEL="INFO",
+        STEADY_DATA_KEY=TEST_DATA_KEY, STEADY_MODEL_CACHE=os.environ["STEADY_MODEL_CACHE"], STEADY_LOG_LEVEL="INFO",
         STEADY_PUBLIC_URL=steady.settings.public_base_url, STEADY_SEND_CONCURRENCY=str(CONCURRENCY),
         STEADY_SEND_BATCH=str(BATCH), TWILIO_ACCOUNT_SID=fake.account_sid, TWILIO_AUTH_TOKEN=fake.auth_token,
         TWILIO_FROM_NUMBER="+15005550006", TWILIO_API_BASE_URL=fake.base_url,

@@ -15,7 +15,7 @@ from bot import erasure
 from bot.cli import main
 from bot.conversation import Inbound
 from tests.adapters.test_clock import utc
-from tests.support import make_app, make_settings, new_sid
+from tests.support import TEST_DATA_KEY, make_app, make_settings, new_sid
 
 pytestmark = pytest.mark.db
 
@@ -35,7 +35,7 @@ def steady(database_url, tmp_path):
 @pytest.fixture
 def cli(database_url, tmp_path):
     runner = CliRunner()
-    env = {"DATABASE_URL": database_url, "STEADY_INSTANCE_PATH": str(tmp_path), "STEADY_DATA_KEY": ""}
+    env = {"DATABASE_URL": database_url, "STEADY_INSTANCE_PATH": str(tmp_path), "STEADY_DATA_KEY": TEST_DATA_KEY}
 
     def run(*args, input=None):
         return runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)

@@ -18,7 +18,7 @@ from bot.app import bootstrap
 from bot.cli import main
 from bot.retention import COUNTED, METRICS, Retention, count_final_days, read_counts
 from bot.transport import MemoryTransport
-from tests.support import make_settings
+from tests.support import TEST_DATA_KEY, make_settings
 
 pytestmark = pytest.mark.db
 
@@ -382,7 +382,7 @@ def test_a_database_error_in_the_job_is_reported_and_the_clock_carries_on(steady
 def test_steady_prune_prints_counts_and_never_a_body(steady, database_url, tmp_path):
     pid = add_person(steady.store, "+12125550180", created=NOW - 100 * DAY, last_in=NOW - DAY)
     add_rows(steady.store, outbox, [outbox_row(pid, "x", "sent", NOW - 30 * DAY, sent_at=NOW - 30 * DAY)])
-    env = {"DATABASE_URL": database_url, "STEADY_INSTANCE_PATH": str(tmp_path)}
+    env = {"DATABASE_URL": database_url, "STEADY_INSTANCE_PATH": str(tmp_path), "STEADY_DATA_KEY": TEST_DATA_KEY}
     result = CliRunner().invoke(main, ["prune", "--json", "--now", NOW.isoformat()], env=env)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

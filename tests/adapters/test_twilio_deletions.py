@@ -24,7 +24,7 @@ from bot.timeutil import utcnow
 from bot.transport import TwilioTransport
 from bot.twilio_deletions import MAX_ATTEMPTS, SETTLE, backoff
 from tests.fakes.twilio_api import FakeTwilio
-from tests.support import make_app, make_settings, post_signed, replies_of, sms_params
+from tests.support import TEST_DATA_KEY, make_app, make_settings, post_signed, replies_of, sms_params
 
 pytestmark = pytest.mark.db
 
@@ -407,7 +407,8 @@ def test_steady_tick_deletes_and_prints_counts_only(database_url, tmp_path, fake
            if not key.startswith(("STEADY_", "TWILIO_")) and key not in ("DATABASE_URL", "PORT")}
     env.update(STEADY_INSTANCE_PATH=str(instance), TWILIO_ACCOUNT_SID=fake.account_sid,
                TWILIO_AUTH_TOKEN=fake.auth_token, TWILIO_FROM_NUMBER=SENDER, TWILIO_API_BASE_URL=fake.base_url,
-               STEADY_TWILIO_DELETE_MESSAGES="true", STEADY_LOG_LEVEL="INFO")
+               STEADY_TWILIO_DELETE_MESSAGES="true", STEADY_LOG_LEVEL="INFO",
+               STEADY_DATA_KEY=TEST_DATA_KEY)
     if url:
         env["DATABASE_URL"] = url
     steady_cli = Path(sys.executable).with_name("steady")

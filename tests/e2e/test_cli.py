@@ -26,6 +26,7 @@ import pytest
 from bot import db
 from flows.helpline import HELPLINE_NUMBER
 from tests.fakes.twilio_api import FakeTwilio
+from tests.support import TEST_DATA_KEY
 
 STEADY = Path(sys.executable).with_name("steady")
 CHAT_NUMBER = "+15555550100"             # the default `steady chat` number
@@ -87,6 +88,7 @@ def make_cli(tmp_path: Path, database_url: str | None = None, *, revision: str |
     """A Cli on this database, migrated to `revision` first (None: left as it is)."""
     env = _hermetic(dict(os.environ))
     env["STEADY_INSTANCE_PATH"] = str(tmp_path)
+    env["STEADY_DATA_KEY"] = TEST_DATA_KEY       # required with PostgreSQL; the test reads what it sealed
     if database_url:
         env["DATABASE_URL"] = database_url
     if revision:
