@@ -96,12 +96,9 @@ def empty_engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def engine(empty_engine: Engine, database_url: str) -> Engine:
-    """An engine on a database migrated to head (SQLite: a copy of the migrated template)."""
-    if database_url.startswith("sqlite:///"):
-        empty_engine.dispose()
-        migrate(database_url)
-    else:
-        db.upgrade(empty_engine)
+    """An engine on a database migrated to head (tests.support.migrate)."""
+    empty_engine.dispose()
+    migrate(database_url)
     return empty_engine
 
 

@@ -35,6 +35,7 @@ from bot import db
 from bot.cli import main
 from flows.helpline import HELPLINE_NUMBER
 from tests.fakes.twilio_api import FakeTwilio
+from tests.support import migrate
 
 STEADY = Path(sys.executable).with_name("steady")
 CHAT_NUMBER = "+15555550100"             # the default `steady chat` number
@@ -119,8 +120,11 @@ def make_cli(tmp_path: Path, database_url: str | None = None, *, revision: str |
     env = {"STEADY_INSTANCE_PATH": str(tmp_path)}
     if database_url:
         env["DATABASE_URL"] = database_url
-    if revision:
-        db.upgrade(db.normalize_url(database_url, str(tmp_path)), revision)
+    url = db.normalize_url(database_url, str(tmp_path))
+    if revision == "head":
+        migrate(url)
+    elif revision:
+        db.upgrade(url, revision)
     return Cli(cwd=tmp_path, env=env, runner=runner)
 
 
