@@ -30,7 +30,7 @@ pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[2]
 STEADY = Path(sys.executable).with_name("steady")
 PEOPLE = 40
-DELAY = 1.0           # seconds the fake holds each request: 4 at a time, 40 texts take 10 s
+DELAY = 0.5           # seconds the fake holds each request: 4 at a time, 40 texts take 5 s
 CONCURRENCY, BATCH = 4, 10
 FORCED = "exiting now"   # what Shutdown.exit_now logs when the bound is reached
 
