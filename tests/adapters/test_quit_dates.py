@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot import models
 from flows import quit_program
 from flows.helpline import HELPLINE_NUMBER
-from tests.adapters.test_clock import NY, fake, rows, utc, world  # noqa: F401 - fixtures
+from tests.adapters.test_clock import NY, rows, utc
 
 pytestmark = pytest.mark.db
 
