@@ -185,7 +185,8 @@ def test_the_console_script_lists_every_command():
                             env=_hermetic(dict(os.environ)), check=False)
     assert result.returncode == 0, result.stderr
     listed = re.findall(r"^  (\S+)", result.stdout.split("Commands:")[1], re.MULTILINE)
-    assert listed == ["chat", "clock", "content", "db", "eval", "explain", "run", "tick", "twilio"], listed
+    assert listed == ["chat", "clock", "content", "db", "eval", "explain", "people", "prune", "run", "tick",
+                      "twilio"], listed
 
 
 def test_chat_json_answers_each_line_with_one_json_object_and_logs_only_to_stderr(steady_process, tmp_path):
