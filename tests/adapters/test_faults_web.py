@@ -10,7 +10,6 @@ number in any log line, and the SQLite files and the instance folder are private
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import socket
@@ -327,24 +326,6 @@ def test_gunicorn_believes_x_forwarded_proto_only_when_steady_trusts_the_proxy(w
     trusting = web(f"sqlite:///{tmp_path / 'trusting.sqlite3'}", STEADY_TRUST_PROXY="true")
     status, replies, _ = trusting.post(sms_body("HELP"), url=f"https://127.0.0.1:{trusting.port}/sms", headers=https)
     assert status == 200 and replies
-
-
-@pytest.fixture
-def gunicorn_conf(monkeypatch):
-    """gunicorn_conf(**env) -> bot.gunicorn_conf as gunicorn reads it under `env`."""
-    import bot.gunicorn_conf as conf
-
-    def read(**env):
-        for name in ("STEADY_TRUST_PROXY", "FORWARDED_ALLOW_IPS", "DATABASE_URL", "WEB_CONCURRENCY",
-                     "STEADY_WEB_THREADS"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return importlib.reload(conf)
-
-    yield read
-    monkeypatch.undo()
-    importlib.reload(conf)
 
 
 def test_forwarded_allow_ips_follows_steady_trust_proxy(gunicorn_conf):
