@@ -36,27 +36,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
-import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:        # run as a script: tests.fakes lives at the project root
     sys.path.insert(0, str(ROOT))
 
-POSTGRES_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+from bench.databases import empty_database, postgres_answers, postgres_url  # noqa: E402
+
 DEFAULT_SUBSCRIBERS = (1_000, 10_000, 100_000)
 FULL_SEND_UP_TO = 10_000
 DEFAULT_LARGE_SEND_LIMIT = 20_000
@@ -121,53 +118,6 @@ class FakeProcess:
 
 
 # Databases --------------------------------------------------------------------------
-
-
-def postgres_url() -> str:
-    return os.environ.get("STEADY_TEST_POSTGRES_URL") or POSTGRES_DEFAULT_URL
-
-
-def postgres_answers(url: str) -> bool:
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.pool import NullPool
-
-    from bot import db
-
-    engine = create_engine(db.normalize_url(url, ""), poolclass=NullPool, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect():
-            return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
-    """A URL to an empty database: an SQLite file, or a new PostgreSQL schema (dropped after)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'fanout.sqlite3'}"
-        return
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.pool import NullPool
-
-    from bot import db
-
-    base = db.normalize_url(postgres_url(), "")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    schema = f"fanout_{secrets.token_hex(6)}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def number_for(i: int) -> str:
@@ -259,7 +209,8 @@ def one_pass(kind: str, subscribers: int, send_limit: int, concurrency: int, lat
     workdir = Path(tempfile.mkdtemp(prefix="steady-fanout-"))
     fake = FakeProcess(latency_ms)
     try:
-        with fresh_database(kind, workdir) as url:
+        with empty_database(kind, workdir, name="fanout") as raw:
+            url = db.normalize_url(raw, "")
             db.upgrade(url)
             settings = Settings.from_env().with_(
                 database_url=url, instance_path=str(workdir), log_level="WARNING",
@@ -425,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.database in (None, "both"):
-        pg = postgres_answers(postgres_url())
+        pg = postgres_answers()
         if args.database == "both" and not pg:
             print(f"PostgreSQL does not answer at {postgres_url()}; SQLite only", flush=True)
         databases = ["sqlite", "postgresql"] if pg else ["sqlite"]

@@ -32,6 +32,7 @@ if __package__ in (None, ""):           # run as a script: bench/ and bot/ from 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import webhook
+from bench.databases import POSTGRES_DEFAULT_URL, empty_database
 
 ROOT = webhook.ROOT
 TARGET_P99_MS = webhook.TARGET_P99_MS
@@ -87,7 +88,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--every", type=int, default=2000, help="sample memory every N texts (default 2000)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--postgres-url", default=os.environ.get("STEADY_TEST_POSTGRES_URL") or webhook.POSTGRES_DEFAULT_URL)
+    parser.add_argument("--postgres-url", default=os.environ.get("STEADY_TEST_POSTGRES_URL") or POSTGRES_DEFAULT_URL)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="steady-load-"))
     load_before = webhook.load_average()
     try:
-        with webhook.database(args.database, workdir, args.postgres_url) as url:
+        with empty_database(args.database, workdir, args.postgres_url) as url:
             env = server_env(workdir, url, token)
             workers, threads = shipped_shape(env)
             print(f"load: {args.requests} texts (+{args.warmup} warm-up), {args.concurrency} clients, the Procfile's "

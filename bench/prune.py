@@ -39,15 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
+from bench.databases import empty_database  # noqa: E402
 from bot import crypto, db, models  # noqa: E402
 from bot.retention import Retention  # noqa: E402
 from bot.store import Store  # noqa: E402
 
-POSTGRES_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 12, 7, 0, 5, tzinfo=timezone.utc)
 OLD = NOW - timedelta(days=230)
 CHUNK = 10_000
@@ -81,22 +79,10 @@ class TimedRetention(Retention):
 
 @contextmanager
 def database(kind: str):
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="steady-prune-") as folder:
-            yield f"sqlite:///{folder}/bench.sqlite3"
-        return
-    url = db.normalize_url(POSTGRES_DEFAULT_URL, instance_path="")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    schema = f"bench_{secrets.token_hex(6)}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    """An empty database of this kind, its SQLAlchemy URL (bench.databases makes and drops it)."""
+    with tempfile.TemporaryDirectory(prefix="steady-prune-") as folder, \
+            empty_database(kind, Path(folder), name="bench") as raw:
+        yield db.normalize_url(raw, instance_path="")
 
 
 # The rows it writes are sealed (bot.crypto) with a key of this run's own.

@@ -41,21 +41,21 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import parse_qsl
 from urllib.parse import urlencode
-from urllib.parse import urlsplit
-from urllib.parse import urlunsplit
 
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:        # run as a script: bench/ and bot/ from this checkout
+    sys.path.insert(0, str(ROOT))
+
+from bench.databases import POSTGRES_DEFAULT_URL, empty_database  # noqa: E402
 HOST = "127.0.0.1"
 STEADY_APP = "bot.app:create_app()"
 BARE_APP = "bench.bare_app:create_app()"
 DURABLE_APP = "bench.durable_app:create_app()"
 # Steady / durable ceiling, measured here with 2 workers before issue 8's model.
 DURABLE_RATIO_BEFORE = {"sqlite": 0.25, "postgresql": 0.41}
-POSTGRES_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
@@ -508,28 +508,6 @@ def running(name: str, app: str, env: dict[str, str], workdir: Path) -> Iterator
 # Databases -------------------------------------------------------------------
 
 
-@contextmanager
-def database(kind: str, workdir: Path, postgres_url: str) -> Iterator[str]:
-    """A DATABASE_URL for an empty database: a new SQLite file, or a new PostgreSQL
-    schema (named in the URL's connection options, dropped afterwards)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'steady.sqlite3'}"
-        return
-    import psycopg
-
-    schema = f"bench_{secrets.token_hex(6)}"
-    with psycopg.connect(postgres_url, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-    parts = urlsplit(postgres_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
-    query.append(("options", f"-csearch_path={schema}"))
-    try:
-        yield urlunsplit(parts._replace(query=urlencode(query)))
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def server_env(args: argparse.Namespace, workdir: Path, database_url: str, token: str) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("TWILIO_VERIFY_SIGNATURES", "STEADY_PUBLIC_URL", "STEADY_TRUST_PROXY"):
@@ -644,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        with database(args.database, workdir, args.postgres_url) as url:
+        with empty_database(args.database, workdir, args.postgres_url) as url:
             env = server_env(args, workdir, url, token)
             upgrade = subprocess.run(steady_command() + ["db", "upgrade"], cwd=ROOT, env=env,
                                      capture_output=True, text=True, timeout=120)

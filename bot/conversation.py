@@ -15,6 +15,7 @@ from bot import erasure, outbox, phones, twilio_deletions
 from bot.schedules import Schedules
 from bot.settings import Settings
 from bot.store import Store
+from bot.transport import mask_sid
 from flows import engine, intents
 from flows.carrier import carrier_blocked
 from flows.commands import ErasePerson
@@ -130,7 +131,7 @@ class Conversation:
                 # STOP itself included: Twilio blocks that reply anyway) gets silence.
                 known = tx.find_person(address.number, address.channel)
                 stored = () if known is not None and known.opted_out else tx.stored_replies(inbound.sid) or ()
-                log.info("repeat delivery of %s from %s", inbound.sid, phones.mask(address.number))
+                log.info("repeat delivery of %s from %s", mask_sid(inbound.sid or ""), phones.mask(address.number))
                 return Answer("repeat", tuple(stored), repeat=True)
             if opened.person is None:
                 tx.add_person(

@@ -19,6 +19,7 @@ from bot import phones, signature
 from bot.conversation import Inbound
 from bot.outbox import ROW_PARAM
 from bot.timeutil import utcnow
+from bot.transport import mask_sid
 from flows import engine, intents
 from flows.crisis import is_crisis
 from flows.outgoing import outgoing
@@ -155,7 +156,7 @@ def delivery_status() -> Response:
         steady.receipts(sid, status, error_code, utcnow(), to=request.form.get("To") or None,
                         row_id=int(row) if row.isascii() and row.isdigit() and len(row) < 19 else None)
     except Exception:  # noqa: BLE001
-        log.exception("status callback for %s failed", sid)
+        log.exception("status callback for %s failed", mask_sid(sid))
     return _no_content()
 
 

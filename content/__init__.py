@@ -65,13 +65,33 @@ def parse(path: Path) -> object:
         raise ContentError(name, where, f"not valid YAML: {problem}") from None
 
 
+_CONTENT_CACHE: dict[tuple, Content] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        found = path.stat()
+    except OSError:
+        return (str(path), None)              # missing: parse says so, naming the file
+    return (str(path), found.st_size, found.st_mtime_ns)
+
+
 def load(directory: str | Path | None = None, *, examples: bool = True) -> Content:
     """Read and validate every content file in `directory` (default: this package's folder),
-    with the labelled examples in its examples/ folder (unless examples=False)."""
+    with the labelled examples in its examples/ folder (unless examples=False).
+
+    Kept in memory by the files' names, sizes and modification times, as the examples
+    are, so a process that builds several apps (tests, the CLI) reads them once; an
+    edited file is read again. Content is frozen, so one copy can serve every app.
+    """
     from dataclasses import replace
 
     folder = Path(directory) if directory is not None else HERE
-    loaded = build({name: parse(folder / name) for name in FILES})
+    stamp = tuple(_stamp(folder / name) for name in FILES)
+    loaded = _CONTENT_CACHE.get(stamp)
+    if loaded is None:
+        loaded = build({name: parse(folder / name) for name in FILES})
+        _CONTENT_CACHE[stamp] = loaded
     if examples and (folder / "examples").is_dir():
         loaded = replace(loaded, examples=load_examples(folder / "examples"))
     return loaded

@@ -9,6 +9,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 
+from sqlalchemy import event
 from twilio.request_validator import RequestValidator
 
 from bot import crypto
@@ -49,17 +50,59 @@ def _sqlite_template() -> str:
     return path
 
 
+# The statements the migrations sent PostgreSQL on this process's first run from an empty
+# schema to head (DDL and alembic_version's rows, as alembic rendered them); None: not yet.
+_POSTGRES_STATEMENTS: list[str] | None = None
+
+
+def _migrate_postgres(database_url: str) -> None:
+    """An empty schema gets the statements one real run of the migrations sent (alembic's
+    own start-up, reading its scripts and the catalog, was most of the time); the first
+    run in a process, or a schema that is not empty, goes through the migrations."""
+    global _POSTGRES_STATEMENTS
+    engine = db.make_engine(db.normalize_url(database_url, instance_path=""))
+    try:
+        with engine.begin() as connection:
+            empty = connection.exec_driver_sql(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1"
+            ).first() is None
+            if empty and _POSTGRES_STATEMENTS is not None:
+                for statement in _POSTGRES_STATEMENTS:
+                    connection.exec_driver_sql(statement)
+                return
+        sent: list[str] = []
+        parametrised: list[str] = []
+
+        def record(_connection, _cursor, statement, parameters, _context, _many) -> None:
+            if not statement.lstrip().upper().startswith("SELECT"):      # alembic looking, not changing
+                (parametrised if parameters else sent).append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            db.upgrade(engine)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        if empty and sent and not parametrised:
+            _POSTGRES_STATEMENTS = sent
+    finally:
+        engine.dispose()
+
+
 def migrate(database_url: str) -> None:
     """Bring a test's database to head: a new SQLite file is a copy of the migrated
-    template (migrating every test's file again was much of the suite's time), anything
-    else goes through the migrations. The migrations themselves are tested on their own
-    (tests/adapters/test_migrations.py)."""
+    template, an empty PostgreSQL schema gets the statements the migrations sent on their
+    first run (migrating every test's database again was much of the suite's time);
+    anything else goes through the migrations. The migrations themselves are tested on
+    their own (tests/adapters/test_migrations.py)."""
     if database_url.startswith("sqlite:///"):
         path = database_url[len("sqlite:///"):]
         if not os.path.exists(path) or os.path.getsize(path) == 0:     # new (bot.db creates it empty)
             shutil.copyfile(_sqlite_template(), path)
             os.chmod(path, 0o600)
             return
+    if database_url.startswith(("postgresql", "postgres:")):
+        _migrate_postgres(database_url)
+        return
     db.upgrade(database_url)
 
 

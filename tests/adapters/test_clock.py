@@ -1,5 +1,6 @@
 """The clock, the outbox and Twilio sending, with a controlled clock: real twilio
-library over real HTTP to a loopback fake, on SQLite and PostgreSQL."""
+library over real HTTP to a loopback fake, on SQLite and PostgreSQL. `world` and `fake`
+are in tests/adapters/conftest.py and tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from bot.conversation import Inbound
 from bot.outbox import CLAIM_TIMEOUT
 from bot.transport import TwilioTransport
 from flows.helpline import HELPLINE_NUMBER
-from tests.fakes.twilio_api import FakeTwilio
 from tests.support import make_settings
 
 pytestmark = pytest.mark.db
@@ -28,28 +28,6 @@ SENDER = "+15005550006"
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def fake():
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def world(database_url, tmp_path, fake):
-    """A Steady wired to the fake Twilio; `world.text(number, body, now)` and `world.tick(now)`."""
-    settings = make_settings(database_url, str(tmp_path), send_concurrency=4)
-    transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=SENDER, api_base_url=fake.base_url)
-    steady = bootstrap(settings, transport=transport, migrate=True)
-
-    def say(number, body, now):
-        return steady.conversation.handle(Inbound(sender=number, body=body, now=now))
-
-    steady.text = say
-    yield steady
-    transport.close()
-    steady.store.engine.dispose()
 
 
 def rows(steady, **where):
@@ -388,11 +366,8 @@ def test_twilio_63016_is_recorded_as_the_whatsapp_window(world, fake):
 
 @pytest.mark.parametrize("as_json", [True, False])
 def test_steady_tick_gives_the_reason_for_every_row_it_skipped_or_cancelled(world, fake, database_url, tmp_path,
-                                                                            as_json):
+                                                                            runner, as_json):
     import json
-    import logging
-
-    from click.testing import CliRunner
 
     from bot.cli import main
 
@@ -417,12 +392,7 @@ def test_steady_tick_gives_the_reason_for_every_row_it_skipped_or_cancelled(worl
     env = {"DATABASE_URL": database_url, "STEADY_INSTANCE_PATH": str(tmp_path),
            "TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": fake.auth_token,
            "TWILIO_FROM_NUMBER": SENDER, "TWILIO_API_BASE_URL": fake.base_url}
-    handlers = list(logging.getLogger().handlers)
-    try:
-        result = CliRunner().invoke(main, ["tick", "--now", "2026-11-24T14:00:00Z"] + (["--json"] if as_json else []),
-                                    env=env)
-    finally:
-        logging.getLogger().handlers[:] = handlers
+    result = runner.invoke(main, ["tick", "--now", "2026-11-24T14:00:00Z"] + (["--json"] if as_json else []), env=env)
     assert result.exit_code == 0, result.output
     assert fake.messages == []
     cancelled = {"opted_out": 1, "undeliverable": 1, "whatsapp_window": 1, "quiet_hours": 1, "grace": 1}

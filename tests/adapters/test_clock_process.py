@@ -1,64 +1,58 @@
-"""The clock process itself: APScheduler ticking, surviving a failing tick, and the
-claim being shared between senders with FOR UPDATE SKIP LOCKED on PostgreSQL."""
+"""The clock process itself: the APScheduler job it builds (one tick a minute, one at a
+time, late ticks coalesced, a failing tick logged and survived), and the claim being
+shared between senders with FOR UPDATE SKIP LOCKED on PostgreSQL.
+
+The job is checked as configured and its function called directly: what APScheduler does
+with a job so configured is APScheduler's to test. Stopping the real process on SIGTERM
+is tests/adapters/test_clock_shutdown.py."""
 
 from __future__ import annotations
 
+import logging
 import threading
-import time
 from datetime import timedelta
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import build_scheduler
-from tests.adapters.test_clock import NY, fake, rows, utc, world  # noqa: F401 - fixtures
+from bot.timeutil import utcnow
+from tests.adapters.test_clock import rows, utc
 
 
-def test_the_clock_keeps_ticking_after_a_tick_raises():
+@pytest.mark.parametrize("interval", [60, 1])
+def test_the_scheduler_ticks_every_interval_one_at_a_time_late_ticks_coalesced(interval):
+    before = utcnow()
+    scheduler = build_scheduler(lambda now: None, interval_seconds=interval)
+    assert isinstance(scheduler, BackgroundScheduler) and not scheduler.running   # ticks in its own thread
+    assert str(scheduler.timezone) == "UTC"
+    (job,) = scheduler.get_jobs()
+    assert job.id == "tick"
+    assert isinstance(job.trigger, IntervalTrigger) and job.trigger.interval == timedelta(seconds=interval)
+    assert str(job.trigger.timezone) == "UTC"
+    assert job.max_instances == 1                     # a slow tick never runs twice at once
+    assert job.coalesce is True                       # ticks missed meanwhile run once, not in a burst
+    assert job.misfire_grace_time == interval         # a tick more than one interval late is dropped
+    assert before <= job.next_run_time <= utcnow()    # the first tick at start, not an interval later
+
+
+def test_the_clock_keeps_ticking_after_a_tick_raises(caplog):
     calls = []
-    done = threading.Event()
 
     def flaky_tick(now):
         calls.append(now)
         if len(calls) == 1:
             raise RuntimeError("database went away")
-        if len(calls) >= 3:
-            done.set()
 
-    scheduler = build_scheduler(flaky_tick, interval_seconds=1)
-    thread = threading.Thread(target=scheduler.start, daemon=True)
-    thread.start()
-    try:
-        assert done.wait(timeout=10), f"only {len(calls)} ticks"
-    finally:
-        scheduler.shutdown(wait=False)
-        thread.join(timeout=5)
+    (job,) = build_scheduler(flaky_tick).get_jobs()
+    with caplog.at_level(logging.ERROR, logger="bot.clock"):
+        for _ in range(3):
+            job.func()                                # as the scheduler's worker thread calls it
+    assert len(calls) == 3
     assert all(c.tzinfo is not None and c.utcoffset() == timedelta(0) for c in calls)
-
-
-def test_a_slow_tick_never_runs_twice_at_once():
-    running = []
-    overlap = []
-    finished = threading.Event()
-
-    def slow_tick(now):
-        if running:
-            overlap.append(now)
-        running.append(now)
-        time.sleep(1.5)
-        running.pop()
-        if len(overlap) or time.monotonic() - started > 3.5:
-            finished.set()
-
-    started = time.monotonic()
-    scheduler = build_scheduler(slow_tick, interval_seconds=1)
-    thread = threading.Thread(target=scheduler.start, daemon=True)
-    thread.start()
-    try:
-        finished.wait(timeout=10)
-    finally:
-        scheduler.shutdown(wait=True)
-        thread.join(timeout=5)
-    assert overlap == []
+    (failed,) = [r for r in caplog.records if r.name == "bot.clock"]
+    assert failed.getMessage() == "tick failed" and failed.exc_info[0] is RuntimeError
 
 
 @pytest.mark.db

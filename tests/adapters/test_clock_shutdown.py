@@ -22,7 +22,6 @@ from bot.outbox import CLAIM_TIMEOUT
 from bot.receipts import FINAL_RECEIPTS, moves_forward
 from bot.timeutil import utcnow
 from flows.helpline import HELPLINE_NUMBER
-from tests.adapters import test_receipts
 from tests.adapters.test_receipts import NINE_AM, NY, SIGNUP, rows
 from tests.fakes.twilio_api import FakeTwilio
 from tests.support import TEST_DATA_KEY
@@ -32,15 +31,9 @@ pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[2]
 STEADY = Path(sys.executable).with_name("steady")
 PEOPLE = 40
-DELAY = 1.0           # seconds the fake holds each request: 4 at a time, 40 texts take 10 s
+DELAY = 0.5           # seconds the fake holds each request: 4 at a time, 40 texts take 5 s
 CONCURRENCY, BATCH = 4, 10
 FORCED = "exiting now"   # what Shutdown.exit_now logs when the bound is reached
-
-# The fixtures of the receipts tests: `fake`, the fake Twilio; `steady`, Steady served over
-# HTTP (its public URL is where the texts' status callbacks go) on the test's database.
-fake = test_receipts.fake
-steady = test_receipts.steady
-
 
 def _midday_zone(now) -> str:
     """An IANA zone where it is about noon now, inside the sending hours whatever the hour."""

@@ -18,7 +18,6 @@ from bot.conversation import Inbound
 from bot.settings import Settings, SettingsError
 from bot.transport import UnconfiguredTransport
 from flows.helpline import HELPLINE_NUMBER
-from tests.adapters.test_faults_web import gunicorn_conf  # noqa: F401  (the fixture: bot.gunicorn_conf under an env)
 from tests.support import make_settings, text
 
 pytestmark = pytest.mark.db

@@ -17,13 +17,10 @@ from sqlalchemy import func, select
 
 from bot import erasure, models
 from bot.conversation import Inbound
-from tests.adapters import test_clock
 from tests.adapters.test_clock import sent_to, utc
 from tests.adapters.test_stop_race import _in_background, _wait_for
 from tests.fakes.twilio_api import FakeTwilio
 from tests.support import new_sid
-
-world = test_clock.world
 
 pytestmark = pytest.mark.db
 

@@ -29,12 +29,6 @@ SERVICE = "MG" + "1" * 32
 
 
 @pytest.fixture
-def fake():
-    with FakeTwilio() as running:
-        yield running
-
-
-@pytest.fixture
 def session():
     with requests.Session() as s:
         yield s

@@ -10,7 +10,6 @@ number in any log line, and the SQLite files and the instance folder are private
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import socket
@@ -29,8 +28,7 @@ import pytest
 from sqlalchemy import text
 
 from bench import load, webhook
-from bot import db, gunicorn_worker
-from bot.phones import mask
+from bot import crypto, db, gunicorn_worker
 from bot.store import Store
 from flows.helpline import ensure_helpline
 from tests.adapters.test_webhook_twilio import (
@@ -150,7 +148,8 @@ def locked(database_url: str, how: str):
             if how == "table":
                 holder.exec_driver_sql("LOCK TABLE people IN ACCESS EXCLUSIVE MODE")
             else:
-                row = holder.execute(text("SELECT id FROM people WHERE number = :n FOR UPDATE"), {"n": PERSON})
+                row = holder.execute(text("SELECT id FROM people WHERE number_hash = :h FOR UPDATE"),
+                                     {"h": crypto.keyring().lookup(PERSON)})    # found by its keyed hash
                 assert row.scalar_one()
             try:
                 yield
@@ -329,24 +328,6 @@ def test_gunicorn_believes_x_forwarded_proto_only_when_steady_trusts_the_proxy(w
     assert status == 200 and replies
 
 
-@pytest.fixture
-def gunicorn_conf(monkeypatch):
-    """gunicorn_conf(**env) -> bot.gunicorn_conf as gunicorn reads it under `env`."""
-    import bot.gunicorn_conf as conf
-
-    def read(**env):
-        for name in ("STEADY_TRUST_PROXY", "FORWARDED_ALLOW_IPS", "DATABASE_URL", "WEB_CONCURRENCY",
-                     "STEADY_WEB_THREADS"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return importlib.reload(conf)
-
-    yield read
-    monkeypatch.undo()
-    importlib.reload(conf)
-
-
 def test_forwarded_allow_ips_follows_steady_trust_proxy(gunicorn_conf):
     assert gunicorn_conf().forwarded_allow_ips == ""
     assert gunicorn_conf(STEADY_TRUST_PROXY="false", FORWARDED_ALLOW_IPS="127.0.0.1").forwarded_allow_ips == ""
@@ -388,13 +369,13 @@ def test_a_request_is_handed_to_a_thread_only_when_whole(raw, state):
 # --- logs and files ------------------------------------------------------------------------
 
 def _break_person_creation(database_url: str) -> None:
-    """A person on WhatsApp, then a unique index on the number alone (schema drift): the
-    same number texting by SMS fails to be created, and PostgreSQL's error quotes it
-    ("Key (number)=(+14155550123) already exists")."""
+    """A person on WhatsApp, then a unique index on the number's hash alone (schema drift):
+    the same number texting by SMS fails to be created, and PostgreSQL's error quotes the
+    row's key. The number itself is sealed (bot.crypto): no error can quote it in clear."""
     engine = db.make_engine(db.normalize_url(database_url, instance_path=""))
     try:
         with engine.begin() as connection:
-            connection.exec_driver_sql("CREATE UNIQUE INDEX people_number_only ON people (number)")
+            connection.exec_driver_sql("CREATE UNIQUE INDEX people_number_only ON people (number_hash)")
     finally:
         engine.dispose()
 
@@ -412,7 +393,7 @@ def test_a_database_error_quoting_the_number_leaves_no_full_number_in_any_log_li
     assert "inbound failed (error " in logged and "Traceback" in logged and "IntegrityError" in logged
     assert DIGITS not in logged
     if not database_url.startswith("sqlite"):
-        assert f"Key (number)=({mask(PERSON)})" in logged          # the error quoted it, masked
+        assert "Key (number_hash)=(" in logged          # the error quoted the key: a hash, never the number
     # In this process too: every record as pytest captured it, and as our handler formats it.
     app = make_app(make_settings(database_url, str(tmp_path / "inproc"), db_timeout=1))
     try:

@@ -13,13 +13,9 @@ from sqlalchemy import insert
 from bot import models
 from bot.outbox import UNCONFIRMED, UNKNOWN
 from bot.transport import LookupFailed, TwilioTransport
-from tests.adapters import test_clock
 from tests.adapters.test_clock import CHI, NY, SENDER, rows, sent_to, utc
 
 pytestmark = pytest.mark.db
-
-fake = test_clock.fake        # the clock tests' fixtures: a fake Twilio, and a Steady sending to it
-world = test_clock.world
 
 NINE_NY = utc(2026, 11, 24, 14, 0)      # 9:00 in New York
 NINE_CHI = utc(2026, 11, 24, 15, 0)     # 9:00 in Chicago

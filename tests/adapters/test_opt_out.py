@@ -15,12 +15,9 @@ from sqlalchemy import select
 
 from bot import models
 from flows.helpline import HELPLINE_NUMBER
-from tests.adapters import test_clock
 from tests.adapters.test_clock import utc
 from tests.adapters.test_quit_dates import SIGNUP, make_plan, run_days
-from tests.support import make_app, make_settings, post_signed, replies_of, sms_params
-
-fake, world = test_clock.fake, test_clock.world     # fixtures: Steady wired to the loopback Twilio
+from tests.support import post_signed, replies_of, sms_params
 
 pytestmark = pytest.mark.db
 
@@ -107,18 +104,6 @@ def test_a_second_21610_for_an_opted_out_number_records_nothing_new(world, fake)
 PERSON = "+14155550123"
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    steady_app = make_app(make_settings(database_url, str(tmp_path)))
-    yield steady_app
-    steady_app.extensions["steady"].store.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def send(client, body, opt_out_type=None):
     extra = {"OptOutType": opt_out_type} if opt_out_type else {}
     response = post_signed(client, "/sms", sms_params(body, sender=PERSON, **extra))
@@ -202,13 +187,10 @@ def test_the_stop_confirmation_counts_as_delivered_only_when_twilio_does_not_blo
 
 # --- steady twilio opt-out-text -----------------------------------------------------------
 
-def test_steady_twilio_opt_out_text_prints_exactly_what_steady_answers(app, client):
-    from click.testing import CliRunner
-
+def test_steady_twilio_opt_out_text_prints_exactly_what_steady_answers(app, client, runner):
     from bot.cli import main
 
-    result = CliRunner().invoke(main, ["twilio", "opt-out-text"], env={"STEADY_PROGRAM_NAME": None,
-                                                                       "STEADY_SUPPORT_CONTACT": None})
+    result = runner.invoke(main, ["twilio", "opt-out-text"])
     assert result.exit_code == 0, result.output
     stop, start, help_reply = send(client, "STOP"), send(client, "START"), send(client, "HELP")
     sections = re.findall(r"^== ([^\n]+) \(\d+ characters, \d segments\) ==\n(.*?)\n\n", result.output,
@@ -220,11 +202,9 @@ def test_steady_twilio_opt_out_text_prints_exactly_what_steady_answers(app, clie
     assert "911" in printed[0] and "988" in printed[0] and HELPLINE_NUMBER in printed[0]
 
 
-def test_steady_twilio_opt_out_text_uses_the_program_name_setting():
-    from click.testing import CliRunner
-
+def test_steady_twilio_opt_out_text_uses_the_program_name_setting(runner):
     from bot.cli import main
 
-    result = CliRunner().invoke(main, ["twilio", "opt-out-text"], env={"STEADY_PROGRAM_NAME": "Clinica Norte"})
+    result = runner.invoke(main, ["twilio", "opt-out-text"], env={"STEADY_PROGRAM_NAME": "Clinica Norte"})
     assert result.exit_code == 0, result.output
     assert "Clinica Norte: you're unsubscribed" in result.output

@@ -9,11 +9,8 @@ import pytest
 
 from flows.content_schema import LOCK_SCREEN_WORDS
 from flows.helpline import HELPLINE_NUMBER
-from tests.adapters import test_clock
 from tests.adapters.test_clock import sent_to, utc
 from tests.adapters.test_erasure import text
-
-world, fake = test_clock.world, test_clock.fake
 
 pytestmark = pytest.mark.db
 

@@ -4,20 +4,15 @@ Twilio-shaped, RequestValidator-signed status callbacks back; on SQLite and Post
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from bot import crypto
 from bot import models
-from bot.conversation import Inbound
 from bot.receipts import DELIVERY_ORDER, moves_forward
-from bot.transport import TwilioTransport
-from tests.fakes.twilio_api import FakeTwilio
-from tests.support import make_app, make_settings, post_signed
+from tests.support import post_signed
 
 pytestmark = pytest.mark.db
 
@@ -25,47 +20,6 @@ NY = "+12125550100"
 SENDER = "+15005550006"
 SIGNUP = datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc)
 NINE_AM = datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)     # 9:00 in New York
-
-
-class _Later:
-    """A WSGI app set once the server's port (and so the public URL) is known."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
-@pytest.fixture
-def fake():
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def steady(database_url, tmp_path, fake):
-    """Steady served on a loopback port; `steady.status(sid, status, code)` has the fake
-    post a status callback to it, `steady.text(number, body, now)` is an inbound text."""
-    holder = _Later()
-    server = make_server("127.0.0.1", 0, holder)
-    base = f"http://127.0.0.1:{server.server_port}"
-    settings = make_settings(database_url, str(tmp_path), twilio_auth_token=fake.auth_token,
-                             public_base_url=base, send_concurrency=1)
-    transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=SENDER, api_base_url=fake.base_url)
-    app = make_app(settings, transport)
-    holder.app = app
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    steady = app.extensions["steady"]
-    steady.client = app.test_client()
-    steady.status = lambda sid, status, code=None: fake.send_status(f"{base}/sms/status", sid, status, code)
-    steady.text = lambda number, body, now: steady.conversation.handle(Inbound(sender=number, body=body, now=now))
-    yield steady
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    transport.close()
-    steady.store.engine.dispose()
 
 
 def person(steady, number=NY, channel="sms"):

@@ -19,12 +19,9 @@ from sqlalchemy import select
 from bot import models
 from bot.outbox import NO_CONSENT
 from bot.sender import SendReport
-from tests.adapters import test_clock
 from tests.adapters.test_clock import rows, sent_to, utc
 from tests.fakes.twilio_api import FakeTwilio
-from tests.support import make_app, make_settings, post_signed, replies_of, sms_params
-
-world = test_clock.world    # Steady wired to this module's `fake` (slow) over real HTTP
+from tests.support import post_signed, replies_of, sms_params
 
 pytestmark = pytest.mark.db
 
@@ -37,6 +34,7 @@ DELAY = 0.2      # seconds the fake holds each request: 24 texts, 4 at a time, t
 
 @pytest.fixture
 def fake():
+    """The fake Twilio made slow, for this module's tests and the `world` sending to it."""
     with FakeTwilio(delay=DELAY) as server:
         yield server
 
@@ -162,13 +160,6 @@ def test_a_retry_is_checked_against_consent_for_its_kind_right_before_the_reques
     assert report.reasons == {NO_CONSENT: 1}
     assert fake.requests == 1 and fake.messages == []          # only the first, failed, attempt
     assert _row_of(world, number).status == "cancelled"
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(make_settings(database_url, str(tmp_path)))
-    yield app
-    app.extensions["steady"].store.engine.dispose()
 
 
 def test_after_stop_a_redelivered_message_gets_silence_not_its_stored_reply(app):

@@ -31,12 +31,6 @@ BODY = "A short test text. SAMHSA National Helpline: 1-800-662-4357"
 
 
 @pytest.fixture
-def fake():
-    with FakeTwilio() as running:
-        yield running
-
-
-@pytest.fixture
 def make_transport():
     """Build TwilioTransports and close their connections after the test."""
     made: list[TwilioTransport] = []

@@ -17,13 +17,9 @@ from tests.support import (
 
 
 @pytest.fixture
-def app(tmp_path):
-    return make_app(make_settings(f"sqlite:///{tmp_path / 'steady.sqlite3'}", str(tmp_path)))
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def database_url(tmp_path) -> str:
+    """This module's `app` (tests/conftest.py) runs on a SQLite file only."""
+    return f"sqlite:///{tmp_path / 'steady.sqlite3'}"
 
 
 def count(app, model, **where) -> int:

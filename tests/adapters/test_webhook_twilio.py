@@ -113,13 +113,9 @@ def build():
 
 
 @pytest.fixture
-def app(build, database_url, tmp_path):
-    return build(make_settings(database_url, str(tmp_path), db_timeout=1))
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def app_settings(database_url, tmp_path):
+    """`app` (tests/conftest.py) with a one-second database bound."""
+    return make_settings(database_url, str(tmp_path), db_timeout=1)
 
 
 # --- senders -----------------------------------------------------------------------------

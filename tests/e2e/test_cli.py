@@ -1,7 +1,13 @@
-"""The real `steady` console script, run as a subprocess the way an operator runs it:
-STEADY_INSTANCE_PATH in tmp_path, DATABASE_URL unset (the SQLite file) or pointing at
-PostgreSQL, migrated first as `steady db upgrade` would, no Twilio settings unless a test
-points them at the loopback fake (tick and clock refuse to start without them)."""
+"""The `steady` command as an operator runs it: STEADY_INSTANCE_PATH in tmp_path,
+DATABASE_URL unset (the SQLite file) or pointing at PostgreSQL, migrated first as `steady
+db upgrade` would, no Twilio settings unless a test points them at the loopback fake (tick
+and clock refuse to start without them).
+
+Most tests run the command in this process (click's CliRunner, `runner` in
+tests/conftest.py: the same `main`, the environment it is given, its own stdout and
+stderr); a few run the real console script as a subprocess, for what only a process shows:
+the entry point, logs on stderr and never stdout, ticks in separate processes sending
+once, the dev server."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,11 +29,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 from bot import db
+from bot.cli import main
 from flows.helpline import HELPLINE_NUMBER
 from tests.fakes.twilio_api import FakeTwilio
 from tests.support import TEST_DATA_KEY
+from tests.support import migrate
 
 STEADY = Path(sys.executable).with_name("steady")
 CHAT_NUMBER = "+15555550100"             # the default `steady chat` number
@@ -38,35 +48,55 @@ TIMEOUT_S = 30
 
 
 def _hermetic(environ: dict[str, str]) -> dict[str, str]:
-    """The caller's environment minus every setting Steady reads (and the test's own)."""
-    return {
+    """The caller's environment minus every setting Steady reads (and the test's own), but
+    the test run's model cache: a process loads the models trained once for the run."""
+    kept = {
         key: value for key, value in environ.items()
         if not key.startswith(("STEADY_", "TWILIO_")) and key not in ("DATABASE_URL", "PORT")
     }
+    kept["STEADY_MODEL_CACHE"] = environ["STEADY_MODEL_CACHE"]
+    return kept
+
+
+@dataclass
+class Ran:
+    """What a command did: its exit code and what it wrote."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 @dataclass
 class Cli:
-    """Runs `steady ...` against one instance folder and (optionally) one DATABASE_URL."""
+    """Runs `steady ...` against one instance folder and (optionally) one DATABASE_URL:
+    in this process through `runner`, or, without one, as the real console script."""
 
     cwd: Path
-    env: dict[str, str]
+    env: dict[str, str]                  # Steady's settings for the command, nothing else
+    runner: CliRunner | None = None
 
-    def __call__(self, *args: str, stdin: str = "", timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [str(STEADY), *args], input=stdin, capture_output=True, text=True,
-            cwd=self.cwd, env=self.env, timeout=timeout, check=False,
-        )
+    def __call__(self, *args: str, stdin: str = "", timeout: float = TIMEOUT_S) -> Ran:
+        if self.runner is None:
+            done = subprocess.run(
+                [str(STEADY), *args], input=stdin, capture_output=True, text=True,
+                cwd=self.cwd, env={**_hermetic(dict(os.environ)), **self.env}, timeout=timeout, check=False,
+            )
+            return Ran(done.returncode, done.stdout, done.stderr)
+        result = self.runner.invoke(main, list(args), input=stdin, env=self.env)
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            stderr += "".join(traceback.format_exception(*result.exc_info))   # as the process would print it
+        return Ran(result.exit_code, result.stdout, stderr)
 
     def with_env(self, **extra: str) -> "Cli":
-        return Cli(cwd=self.cwd, env={**self.env, **extra})
+        return Cli(cwd=self.cwd, env={**self.env, **extra}, runner=self.runner)
 
     def chat(self, *lines: str, sender: str | None = None) -> list[dict]:
         args = ["chat", "--json"] + (["--from", sender] if sender else [])
         result = self(*args, stdin="".join(f"{line}\n" for line in lines))
         assert result.returncode == 0, result.stderr
         return json_lines(result.stdout)
-
 
     def with_twilio(self, fake: FakeTwilio) -> Cli:
         """Complete Twilio sending settings, pointed at the loopback fake."""
@@ -84,21 +114,39 @@ class Cli:
             engine.dispose()
 
 
-def make_cli(tmp_path: Path, database_url: str | None = None, *, revision: str | None = "head") -> Cli:
-    """A Cli on this database, migrated to `revision` first (None: left as it is)."""
-    env = _hermetic(dict(os.environ))
-    env["STEADY_INSTANCE_PATH"] = str(tmp_path)
-    env["STEADY_DATA_KEY"] = TEST_DATA_KEY       # required with PostgreSQL; the test reads what it sealed
+def make_cli(tmp_path: Path, database_url: str | None = None, *, revision: str | None = "head",
+             runner: CliRunner | None = None) -> Cli:
+    """A Cli on this database, migrated to `revision` first (None: left as it is); in
+    this process with `runner`, else as a subprocess."""
+    # STEADY_DATA_KEY: required with PostgreSQL; the test reads what the CLI sealed.
+    env = {"STEADY_INSTANCE_PATH": str(tmp_path), "STEADY_DATA_KEY": TEST_DATA_KEY}
     if database_url:
         env["DATABASE_URL"] = database_url
-    if revision:
-        db.upgrade(db.normalize_url(database_url, str(tmp_path)), revision)
-    return Cli(cwd=tmp_path, env=env)
+    url = db.normalize_url(database_url, str(tmp_path))
+    if revision == "head":
+        migrate(url)
+    elif revision:
+        db.upgrade(url, revision)
+    return Cli(cwd=tmp_path, env=env, runner=runner)
 
 
 @pytest.fixture
-def steady(tmp_path) -> Cli:
-    """DATABASE_URL unset: the SQLite file in the instance folder, migrated."""
+def in_tmp(tmp_path, monkeypatch) -> Path:
+    """The test's folder as the working directory, as the subprocesses have it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def steady(in_tmp, runner) -> Cli:
+    """DATABASE_URL unset: the SQLite file in the instance folder, migrated; in process."""
+    return make_cli(in_tmp, runner=runner)
+
+
+@pytest.fixture
+def steady_process(tmp_path) -> Cli:
+    """As `steady` (the same instance folder and database, with it), but the real console
+    script in a subprocess."""
     return make_cli(tmp_path)
 
 
@@ -107,15 +155,9 @@ def _url_for(database_url: str) -> str | None:
 
 
 @pytest.fixture
-def steady_on(database_url, tmp_path) -> Cli:
+def steady_on(database_url, in_tmp, runner) -> Cli:
     """Each database kind, migrated: the default SQLite file (DATABASE_URL unset), or PostgreSQL."""
-    return make_cli(tmp_path, _url_for(database_url))
-
-
-@pytest.fixture
-def fake():
-    with FakeTwilio() as server:
-        yield server
+    return make_cli(in_tmp, _url_for(database_url), runner=runner)
 
 
 def json_lines(stdout: str) -> list[dict]:
@@ -140,8 +182,17 @@ def iso(moment: datetime) -> str:
 
 # --- steady chat ----------------------------------------------------------------------
 
-def test_chat_json_answers_each_line_with_one_json_object_and_logs_only_to_stderr(steady, tmp_path):
-    result = steady.with_env(STEADY_LOG_LEVEL="INFO")("chat", "--json", stdin="CRAVING\nSTOP\nhello\nSTART\n")
+def test_the_console_script_lists_every_command():
+    result = subprocess.run([str(STEADY), "--help"], capture_output=True, text=True, timeout=TIMEOUT_S,
+                            env=_hermetic(dict(os.environ)), check=False)
+    assert result.returncode == 0, result.stderr
+    listed = re.findall(r"^  (\S+)", result.stdout.split("Commands:")[1], re.MULTILINE)
+    assert listed == ["chat", "clock", "content", "db", "eval", "explain", "keys", "people", "prune", "run",
+                      "tick", "twilio"], listed
+
+
+def test_chat_json_answers_each_line_with_one_json_object_and_logs_only_to_stderr(steady_process, tmp_path):
+    result = steady_process.with_env(STEADY_LOG_LEVEL="INFO")("chat", "--json", stdin="CRAVING\nSTOP\nhello\nSTART\n")
     assert result.returncode == 0, result.stderr
     answers = json_lines(result.stdout)
     assert [set(a) for a in answers] == [{"intent", "replies"}] * 4
@@ -232,14 +283,17 @@ def _sign_up_for_daily(steady: Cli) -> datetime:
     return next_nine_in_new_york(datetime.now(timezone.utc)) + timedelta(minutes=1)
 
 
-def test_a_tick_after_a_daily_sign_up_sends_one_text_through_twilio_exactly_once_and_prints_no_body(steady, fake):
+def test_a_tick_after_a_daily_sign_up_sends_one_text_through_twilio_exactly_once_and_prints_no_body(
+        steady, steady_process, fake):
+    """The sending tick is the real console script in its own process (what it prints is
+    the point); the sign-up and the ticks around it run in process, on the same database."""
     due = _sign_up_for_daily(steady)
-    steady = steady.with_twilio(fake)
+    steady, process = steady.with_twilio(fake), steady_process.with_twilio(fake)
     early = steady("tick", "--now", iso(due - timedelta(minutes=2)))
     assert early.returncode == 0, early.stderr
     assert "0 enqueued" in early.stdout and "0 sent" in early.stdout
 
-    result = steady("tick", "--now", iso(due))
+    result = process("tick", "--now", iso(due))
     assert result.returncode == 0, result.stderr
     assert "1 due, 1 enqueued" in result.stdout and "1 sent" in result.stdout
     (message,) = fake.messages
@@ -308,9 +362,9 @@ def test_tick_and_clock_refuse_to_start_without_twilio_settings_and_name_the_mis
 
 @pytest.mark.parametrize("command", [["chat", "--json"], ["tick"], ["clock"]], ids=["chat", "tick", "clock"])
 def test_commands_refuse_a_database_behind_the_code_and_leave_it_as_it_was(
-    database_url, tmp_path, fake, command
+    database_url, in_tmp, runner, fake, command
 ):
-    steady = make_cli(tmp_path, _url_for(database_url), revision="0001").with_twilio(fake)
+    steady = make_cli(in_tmp, _url_for(database_url), revision="0001", runner=runner).with_twilio(fake)
     result = steady(*command, stdin="hello\n")
     assert result.returncode != 0
     assert "behind this code's" in result.stderr and "run `steady db upgrade` first" in result.stderr
@@ -319,8 +373,8 @@ def test_commands_refuse_a_database_behind_the_code_and_leave_it_as_it_was(
 
 
 @pytest.mark.parametrize("command", [["chat", "--json"], ["tick"]], ids=["chat", "tick"])
-def test_commands_refuse_a_database_never_migrated_and_create_no_tables(tmp_path, fake, command):
-    steady = make_cli(tmp_path, revision=None).with_twilio(fake)
+def test_commands_refuse_a_database_never_migrated_and_create_no_tables(in_tmp, runner, fake, command):
+    steady = make_cli(in_tmp, revision=None, runner=runner).with_twilio(fake)
     result = steady(*command, stdin="CRAVING\n")
     assert result.returncode != 0
     assert "never migrated" in result.stderr and "run `steady db upgrade` first" in result.stderr
@@ -357,7 +411,8 @@ def test_run_migrates_and_starts_a_dev_server_that_answers_unsigned_texts_withou
     out, err = tmp_path / "run.out", tmp_path / "run.err"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
-            [str(STEADY), "run", "--port", str(port)], cwd=steady.cwd, env=steady.env, stdout=stdout, stderr=stderr,
+            [str(STEADY), "run", "--port", str(port)], cwd=steady.cwd, env={**_hermetic(dict(os.environ)), **steady.env},
+            stdout=stdout, stderr=stderr,
         )
     try:
         deadline = time.monotonic() + 15

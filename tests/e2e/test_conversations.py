@@ -15,24 +15,12 @@ from sqlalchemy import select
 from bot import models
 from flows import dates, gsm
 from flows.helpline import HELPLINE_NUMBER
-from tests.support import PERSON, make_app, make_settings, text
+from tests.support import PERSON, text
 
 pytestmark = pytest.mark.db
 
 NEW_YORK = "+12125550123"
 SHAMING = re.compile(r"\b(addicts?|junkies?|junky|clean|dirty|failure|failed|should have)\b", re.IGNORECASE)
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(make_settings(database_url, str(tmp_path)))
-    yield app
-    app.extensions["steady"].store.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def say(client, body: str, sender: str = PERSON) -> list[str]:

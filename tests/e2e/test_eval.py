@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from bot.cli import main
 from bot.evaluation import FLOORS, GOALS, cross_validate, evaluate_on, load_heldout
@@ -52,26 +51,26 @@ def test_the_held_out_file_is_read_honestly():
     assert result.crisis_recall >= 0.98 and result.crisis_precision >= 0.85 and result.intent_accuracy >= 0.87
 
 
-def test_steady_eval_prints_json_figures_and_exits_zero_above_the_floors():
-    result = CliRunner().invoke(main, ["eval", "--folds", "2", "--json", "--no-floors"])
+def test_steady_eval_prints_json_figures_and_exits_zero_above_the_floors(runner):
+    result = runner.invoke(main, ["eval", "--folds", "2", "--json", "--no-floors"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert set(figures["cross_validation"]) >= {"crisis_recall", "crisis_precision", "intent_accuracy"}
 
 
-def test_steady_explain_names_the_kind_the_score_and_the_closest_examples():
-    result = CliRunner().invoke(main, ["explain", "--json", "my friend isnt breathing and his lips are blue"])
+def test_steady_explain_names_the_kind_the_score_and_the_closest_examples(runner):
+    result = runner.invoke(main, ["explain", "--json", "my friend isnt breathing and his lips are blue"])
     assert result.exit_code == 0, result.output
     explained = json.loads(result.output)
     assert explained["intent"] == "crisis" and explained["crisis"]["kind"] == "overdose_other"
     assert explained["nearest_examples"][0]["label"].startswith("crisis:")
 
 
-def test_chat_json_names_the_crisis_kind_and_the_crisis_mode_topic(tmp_path):
+def test_chat_json_names_the_crisis_kind_and_the_crisis_mode_topic(tmp_path, runner):
     env = {"STEADY_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "", "STEADY_LOG_LEVEL": "WARNING"}
-    upgraded = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    upgraded = runner.invoke(main, ["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.output
-    result = CliRunner().invoke(
+    result = runner.invoke(
         main, ["chat", "--json"], input="my friend isnt breathing\ni dont have narcan\n", env=env,
     )
     assert result.exit_code == 0, result.output
