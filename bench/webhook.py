@@ -522,6 +522,8 @@ def server_env(args: argparse.Namespace, workdir: Path, database_url: str, token
         # training while the others are measured.
         STEADY_MODEL_CACHE=os.environ.get("STEADY_MODEL_CACHE") or str(workdir / "models"),
         STEADY_LOG_LEVEL="WARNING",
+        # Required with PostgreSQL (bot.crypto): the caller's, else one for this run.
+        STEADY_DATA_KEY=os.environ.get("STEADY_DATA_KEY") or secrets.token_urlsafe(32),
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -247,3 +248,13 @@ def test_the_rotation_knows_every_sealed_column():
     rotated = {f"{t.table.name}.{c}" for t in rotation.TABLES for c in (*t.texts, *t.jsons)}
     assert sealed == rotated == {"people.number", "people.plan", "people.flow", "outbox.body",
                                  "processed_messages.replies"}
+
+
+def test_the_crypto_bench_prints_each_cost_per_text():
+    root = Path(__file__).resolve().parents[2]
+    shown = subprocess.run([sys.executable, str(root / "bench" / "crypto.py"), "--n", "50"], capture_output=True,
+                           text=True, timeout=60, check=True).stdout
+    figures = json.loads(shown.splitlines()[-1])
+    assert set(figures) == {"lookup_hmac_us", "lookups_both_keys_us", "open_number_us", "open_plan_us",
+                            "seal_plan_us", "seal_replies_us", "per_text_us"}
+    assert all(value > 0 for value in figures.values())
