@@ -188,8 +188,12 @@ class Conversation:
     def _stopped_before(self, tx, number: str) -> bool:
         """A new person whose number was erased after it texted STOP starts opted out, as
         Twilio still blocks it: only START brings replies back. Any other erased number
-        starts as anyone new does, with no scheduled texts until they opt in again."""
+        starts as anyone new does, with no scheduled texts until they opt in again. The
+        hash an erase left cannot be computed again without the number, so one left under
+        STEADY_DATA_KEY_OLD is looked for too."""
         kept = tx.erased(erasure.number_hash(self.data_key, number))
+        if kept is None and self.settings.data_key_old:      # erased before STEADY_DATA_KEY changed
+            kept = tx.erased(erasure.number_hash(self.settings.data_key_old.encode("utf-8"), number))
         return bool(kept is not None and kept.stopped)
 
     def _after_opt_out(self, person_id: int) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from bot import crypto
 from bot import db
+from bot import erasure
 from bot import models
 from bot import rotation
 from bot.cli import main
@@ -258,3 +259,23 @@ def test_the_crypto_bench_prints_each_cost_per_text():
     assert set(figures) == {"lookup_hmac_us", "lookups_both_keys_us", "open_number_us", "open_plan_us",
                             "seal_plan_us", "seal_replies_us", "per_text_us"}
     assert all(value > 0 for value in figures.values())
+
+
+def test_a_number_erased_after_stop_under_the_old_key_still_starts_opted_out(database_url, tmp_path):
+    old, new = "o" * 40, "n" * 40
+    before = make_app(make_settings(database_url, str(tmp_path / "before"), data_key=old)).extensions["steady"]
+    try:
+        talk(before, "STOP")
+        assert erasure.erase_number(before.store, NUMBER, old.encode(), SIGNUP + timedelta(minutes=5)) == 1
+        with before.store.transaction() as tx:
+            assert tx.find_person(NUMBER, "sms") is None
+    finally:
+        before.store.engine.dispose()
+    after = make_app(make_settings(database_url, str(tmp_path / "after"), data_key=new,
+                                   data_key_old=old)).extensions["steady"]
+    try:
+        talk(after, "hello")
+        with after.store.transaction() as tx:
+            assert tx.find_person(NUMBER, "sms").opted_out is True
+    finally:
+        after.store.engine.dispose()
