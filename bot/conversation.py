@@ -81,9 +81,6 @@ class Conversation:
         self.schedules = schedules   # carries out the turn's commands about scheduled texts
         self.default_daily_time = to_hhmm(settings.default_send_time)
         self._data_key: bytes | None = None
-        if settings.on_postgres and not settings.data_key:
-            log.warning("STEADY_DATA_KEY is not set: each process keeps its own key in its instance folder, so "
-                        "the hashes erased numbers leave would not match across processes; set it in a deploy")
 
     @property
     def data_key(self) -> bytes:

@@ -7,10 +7,11 @@ marked erased with the time, and the consent events (kind, keyword, time) re-key
 Without the key the hash says nothing about the number; with it, only a number already
 known can be checked against it.
 
-The key is STEADY_DATA_KEY. Unset, it is kept in the instance folder (`data.key`, made
-once with mode 0600), beside the SQLite file it goes with: `steady run`, `steady chat`
-and tests need nothing set. Processes that share a PostgreSQL database but not a folder
-must set it, or each would hash with a key of its own (bot.app warns at start-up).
+The key is STEADY_DATA_KEY (it seals numbers and plans too: bot.crypto). Unset, it is kept
+in the instance folder (`data.key`, made once with mode 0600), beside the SQLite file it
+goes with: `steady run` and `steady chat` need nothing set. Processes that share a
+PostgreSQL database but not a folder must set it: without it they refuse to start
+(bot.crypto.require_key).
 """
 
 from __future__ import annotations

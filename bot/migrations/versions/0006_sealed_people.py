@@ -1,5 +1,7 @@
-"""Encryption at rest: people.number and people.plan sealed (bot.crypto), people.number_hash
-(the number's keyed hash) with a unique index per channel for look-ups.
+"""Encryption at rest (bot.crypto): people's number, plan and open flow, outbox bodies and
+the replies kept for repeats sealed; people.number_hash (the number's keyed hash) with a
+unique index per channel for look-ups. Only people's columns change in the schema: a sealed
+value is stored where the plain one was (a JSON string in a JSON column).
 
 Existing rows are sealed here, a batch at a time, with the keys of this process's settings
 (STEADY_DATA_KEY, else the instance folder's key; bot.crypto.keys_for). Offline (--sql) the
