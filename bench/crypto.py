@@ -35,10 +35,9 @@ def per_call_us(n: int, call) -> float:
     return (time.perf_counter() - start) / n * 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=20_000, help="calls per figure")
-    n = parser.parse_args().n
+def measure(n: int = 20_000) -> dict[str, float]:
+    """Microseconds per call of each step a turn takes, and `per_text_us`, their sum for a
+    turn that changes its plan (both keys: the cost while a rotation runs)."""
     keys = Keys(b"k" * 43, old=b"o" * 43)
     plan = json.dumps(PLAN, separators=(",", ":"), sort_keys=True)
     replies = json.dumps(REPLIES)
@@ -53,7 +52,13 @@ def main() -> None:
     }
     figures["per_text_us"] = (figures["lookups_both_keys_us"] + figures["open_number_us"]
                               + 2 * figures["open_plan_us"] + figures["seal_plan_us"] + figures["seal_replies_us"])
-    print(json.dumps({name: round(value, 2) for name, value in figures.items()}))
+    return {name: round(value, 2) for name, value in figures.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20_000, help="calls per figure")
+    print(json.dumps(measure(parser.parse_args().n)))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:        # run as a script: bench/ and bot/ from this checkout
     sys.path.insert(0, str(ROOT))
 
+from bench import crypto as crypto_bench  # noqa: E402
 from bench.databases import POSTGRES_DEFAULT_URL, empty_database  # noqa: E402
 HOST = "127.0.0.1"
 STEADY_APP = "bot.app:create_app()"
@@ -661,6 +662,13 @@ def main(argv: list[str] | None = None) -> int:
         and checked > 0
         and not problems
     )
+    # Encryption at rest's share of a text (bench/crypto.py): the keyed hash that finds the
+    # person, opening their number and plan, sealing what the turn writes.
+    sealing = crypto_bench.measure(5_000)
+    cpu_us = steady.get("server_cpu_ms_per_request", 0) * 1000
+    print(f"data key: {sealing['per_text_us']:.1f} us per text (HMAC look-up {sealing['lookups_both_keys_us']:.1f} us, "
+          f"opening number and plan {sealing['open_number_us'] + sealing['open_plan_us']:.1f} us)"
+          + (f", {sealing['per_text_us'] / cpu_us:.1%} of Steady's server CPU per text" if cpu_us else ""), flush=True)
     print(f"ratio steady/bare: {ratio:.3f}; steady/durable ceiling: {durable_ratio:.3f} (before the model: "
           f"{before}, goal {TARGET_RATIO}); Steady p99 {steady['p99_ms']:.2f} ms (target < {TARGET_P99_MS:.0f} ms): "
           + ("met" if met else "NOT met"), flush=True)
@@ -671,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": ratio,
         "ratio_durable": durable_ratio,
         "ratio_durable_before": before,
+        "data_key_us_per_text": sealing,
         "workers": args.workers,
         "threads": args.threads,
         "concurrency": args.concurrency,
