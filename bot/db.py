@@ -49,6 +49,24 @@ class SchemaNotCurrent(RuntimeError):
     """The database is behind this code's migrations. The message names the command to run."""
 
 
+def private_folder(path: str | os.PathLike) -> None:
+    """Create `path`, and each missing folder above it, readable by the user Steady runs as
+    only (0700): the instance folder holds the SQLite file, the data key and the models,
+    and whichever of them is made first makes the folder. A folder that exists keeps its
+    mode. (os.makedirs gives its mode to the last folder only, the others get the umask's.)"""
+    path = os.path.abspath(path)
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    for folder in reversed(missing):
+        with suppress(FileExistsError):     # another process made it meanwhile
+            os.mkdir(folder, 0o700)
+
+
 def normalize_url(url: str | None, instance_path: str) -> str:
     """The SQLAlchemy URL for a DATABASE_URL value.
 
@@ -58,7 +76,7 @@ def normalize_url(url: str | None, instance_path: str) -> str:
     driver we ship; SQLAlchemy would otherwise pick psycopg2.
     """
     if not url:
-        os.makedirs(instance_path, mode=0o700, exist_ok=True)
+        private_folder(instance_path)
         return f"sqlite:///{os.path.join(instance_path, SQLITE_FILENAME)}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

@@ -24,6 +24,7 @@ import secrets
 from datetime import datetime
 
 from bot import twilio_deletions
+from bot.db import private_folder
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def data_key(settings: Settings) -> bytes:
             return kept.encode("utf-8")
     except FileNotFoundError:
         pass
-    os.makedirs(settings.instance_dir, exist_ok=True)
+    private_folder(settings.instance_dir)
     made = secrets.token_urlsafe(32)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -33,6 +33,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
+from bot.db import private_folder
 from flows.classifier import LinearModel, Vectorizer, features
 from flows.corpus import Corpus, Example, key_of
 from flows.understand import CRISIS_PREFIX, OTHER, Models
@@ -182,7 +183,7 @@ def _save(models: Models, path: Path) -> None:
         arrays[f"{name}_w"] = model.weights
         arrays[f"{name}_b"] = model.intercept
         meta[name] = {"labels": list(model.labels), "temperature": model.temperature}
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)       # the models are built from people-like texts: private too
     partial = path.with_suffix(".tmp.npz")
     np.savez(partial, meta=np.asarray(json.dumps(meta)), **arrays)
     os.replace(partial, path)     # another worker never reads a half-written file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -17,7 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 
-from bot import db
+from bot import db, erasure
+from bot.understanding import _save
+from tests.support import make_settings
+from tests.understanding import UNDERSTANDING
 
 pytestmark = pytest.mark.db
 
@@ -148,3 +152,30 @@ def test_utc_datetime_refuses_a_naive_datetime(empty_engine, stamps):
 def test_upgrade_refuses_an_empty_url():
     with pytest.raises(ValueError, match="URL"):
         db.upgrade("")
+
+
+def test_every_path_that_makes_the_instance_folder_makes_it_private(tmp_path):
+    """Whichever is made first (the SQLite file, the data key, the models' cache: `steady
+    run` trains before it opens the database), the instance folder and every folder it
+    had to make above it are 0700; an existing folder keeps its mode."""
+    def mode(path):
+        return stat.S_IMODE(path.stat().st_mode)
+
+    by_key = tmp_path / "a" / "instance"
+    erasure.data_key(make_settings("", str(by_key)).with_(data_key=None))
+    assert mode(by_key) == 0o700 and mode(by_key.parent) == 0o700
+    assert mode(by_key / "data.key") == 0o600
+
+    by_models = tmp_path / "b" / "instance"
+    _save(UNDERSTANDING.models, by_models / "models" / "understanding-test.npz")
+    assert mode(by_models) == mode(by_models / "models") == mode(by_models.parent) == 0o700
+
+    by_database = tmp_path / "c" / "instance"
+    db.normalize_url("", str(by_database))
+    assert mode(by_database) == 0o700
+
+    kept = tmp_path / "d"
+    kept.mkdir(mode=0o755)
+    kept.chmod(0o755)
+    db.private_folder(kept / "instance")
+    assert mode(kept) == 0o755 and mode(kept / "instance") == 0o700
