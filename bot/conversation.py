@@ -166,7 +166,8 @@ class Conversation:
                 # The turn's record, the person's row (state, last_inbound_at, the schedules'
                 # columns) and the answer kept for repeats, last: one statement on PostgreSQL.
                 tx.close_turn(person, outcome.intent, delivered_count(inbound, outcome.intent, replies), now,
-                              sid=inbound.sid, replies=list(replies))
+                              sid=inbound.sid, replies=list(replies),
+                              crisis_kind=outcome.detail if outcome.intent == intents.CRISIS else None)
             if self.settings.twilio_delete_messages:   # deleted from Twilio by the clock, after the reply
                 twilio_deletions.queue(tx.session.connection(), inbound.sid, twilio_deletions.IN,
                                        now + twilio_deletions.SETTLE, now)

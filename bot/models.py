@@ -208,6 +208,8 @@ class MessageEvent(Base):
     intent: Mapped[str] = mapped_column(String(32))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     message_sid: Mapped[str | None] = mapped_column(String(64))
+    # The kind of a crisis text (an inbound event of intent "crisis"), else None.
+    crisis_kind: Mapped[str | None] = mapped_column(String(32))
 
 
 # The values of OutboxMessage.status (bot.outbox writes, claims and settles them; bot.sender sends them).

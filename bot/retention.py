@@ -65,6 +65,7 @@ SETTLED = (models.SENT, models.FAILED, models.CANCELLED)
 FINAL_METRICS = {   # final once the day is over: counted once, the day after
     "texts_in": "texts people sent, by intent (crisis, slip, craving, ...)",
     "replies": "replies Steady sent to them, by the intent answered (crisis: crisis replies)",
+    "crisis_kinds": "crisis texts answered, by kind (overdose_other, overdose_self, suicide, violence, call_for_help)",
     "people_texted": "how many people texted that day (key empty)",
     "new_people": "people who texted for the first time (key empty)",
     "consent": "consent events by kind (opt_in, opt_out, daily_on, daily_off, plan_texts_on, plan_texts_off)",
@@ -302,6 +303,12 @@ def count_final_days(tx: Tx, days: list[date]) -> None:
         .where(events.c.at >= start, events.c.at < end).group_by(day, events.c.direction, events.c.intent)
     ):
         found[(_day(d), "texts_in" if direction == "in" else "replies", intent)] += n
+    for d, kind, n in tx.session.execute(
+        select(day, events.c.crisis_kind, func.count())
+        .where(events.c.at >= start, events.c.at < end, events.c.crisis_kind.is_not(None))
+        .group_by(day, events.c.crisis_kind)
+    ):
+        found[(_day(d), "crisis_kinds", kind)] += n
     for d, n in tx.session.execute(
         select(day, func.count(func.distinct(events.c.person_id)))
         .where(events.c.at >= start, events.c.at < end, events.c.direction == "in").group_by(day)

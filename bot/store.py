@@ -220,13 +220,13 @@ class Tx:
         return Opened(claimed, person, int(row[_RECENT_INBOUND_KEY] or 0))
 
     def close_turn(self, person: PersonRow, intent: str, delivered: int, now: datetime, *,
-                   sid: str | None = None, replies: list[str] | None = None) -> None:
+                   sid: str | None = None, replies: list[str] | None = None, crisis_kind: str | None = None) -> None:
         """Finish an inbound turn: record it (record_turn: the text and `delivered`
         replies), write the person's row (write_person) and, with a `sid`, what was
         answered (finish_message; on SQLite the sid's row itself, see open_turn). On
         PostgreSQL all three in one statement."""
         if not self._postgresql:
-            self.record_turn(person, intent, delivered, now, sid)
+            self.record_turn(person, intent, delivered, now, sid, crisis_kind)
             self.write_person(person)
             if sid is not None:
                 self._core().execute(_PROCESSED_SQLITE, {"sid": sid, "now": now, "person_id": person.id,
@@ -235,7 +235,7 @@ class Tx:
         person.last_inbound_at = now
         changes = person.changes()
         params = {f"set_{name}": value for name, value in changes.items()}
-        params.update(person_id=person.id, intent=intent, at=now, sid=sid, out=delivered)
+        params.update(person_id=person.id, intent=intent, at=now, sid=sid, out=delivered, kind=crisis_kind)
         if sid is not None:
             params["replies"] = list(replies or ())
         statement = _close_turn_postgresql(tuple(sorted(changes)), sid is not None)
@@ -402,13 +402,17 @@ class Tx:
     # Records (never a message body) ---------------------------------------
 
     def record_turn(
-        self, person: models.Person | PersonRow, intent: str, replies: int, now: datetime, sid: str | None = None
+        self, person: models.Person | PersonRow, intent: str, replies: int, now: datetime, sid: str | None = None,
+        crisis_kind: str | None = None,
     ) -> None:
-        """One inbound text and its replies, by intent and time, in one INSERT; the
-        person's last_inbound_at rides on the turn's one UPDATE of their row."""
+        """One inbound text and its replies, by intent and time (and a crisis text's kind,
+        on the inbound event), in one INSERT; the person's last_inbound_at rides on the
+        turn's one UPDATE of their row."""
         person.last_inbound_at = now
-        rows = [{"person_id": person.id, "direction": "in", "intent": intent, "at": now, "message_sid": sid}]
-        rows += [{"person_id": person.id, "direction": "out", "intent": intent, "at": now, "message_sid": None}] * replies
+        rows = [{"person_id": person.id, "direction": "in", "intent": intent, "at": now, "message_sid": sid,
+                 "crisis_kind": crisis_kind}]
+        rows += [{"person_id": person.id, "direction": "out", "intent": intent, "at": now, "message_sid": None,
+                  "crisis_kind": None}] * replies
         self._core().execute(_RECORD_EVENTS, rows)
 
     def inbound_count(self, person_id: int, since: datetime) -> int:
@@ -456,7 +460,7 @@ _TURN_PERSON = select(
     .scalar_subquery().label(_RECENT_INBOUND_KEY),
 ).where(_NUMBER_IS, _PEOPLE.c.channel == bindparam("channel"))
 _RECORD_EVENTS = insert(_EVENTS)
-_EVENT_COLUMNS = ("person_id", "direction", "intent", "at", "message_sid")
+_EVENT_COLUMNS = ("person_id", "direction", "intent", "at", "message_sid", "crisis_kind")
 _CONSENTS = models.ConsentEvent.__table__
 _RECORD_CONSENT = insert(_CONSENTS).values({name: bindparam(name, type_=_CONSENTS.c[name].type)
                                             for name in ("person_id", "kind", "keyword", "channel", "at")})
@@ -523,8 +527,9 @@ def _close_turn_postgresql(names: tuple[str, ...], with_sid: bool):
     of the processed message (with a sid) or that INSERT itself. Built once per shape."""
     person_id = bindparam("person_id", type_=Integer())
     intent, at = bindparam("intent", type_=String()), bindparam("at", type_=UTCDateTime())
-    rows = select(person_id, literal("in"), intent, at, bindparam("sid", type_=String())).union_all(
-        select(person_id, literal("out"), intent, at, null())
+    rows = select(person_id, literal("in"), intent, at, bindparam("sid", type_=String()),
+                  bindparam("kind", type_=String())).union_all(
+        select(person_id, literal("out"), intent, at, null(), null())
         .select_from(func.generate_series(1, bindparam("out", type_=Integer())))
     )
     events = insert(_EVENTS).from_select(list(_EVENT_COLUMNS), rows)

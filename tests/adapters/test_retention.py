@@ -54,7 +54,8 @@ def add_rows(store, table, rows: list[dict]) -> None:
 
 
 def event(person_id: int, at: datetime, intent: str = "craving", direction: str = "in") -> dict:
-    return {"person_id": person_id, "direction": direction, "intent": intent, "at": at, "message_sid": None}
+    return {"person_id": person_id, "direction": direction, "intent": intent, "at": at, "message_sid": None,
+            "crisis_kind": None}
 
 
 def outbox_row(person_id: int, slot: str, status: str, due: datetime, **columns) -> dict:
@@ -185,7 +186,8 @@ def _a_week_of_texts(store, first_day: date) -> tuple[int, int]:
     a = add_person(store, "+12125550110", created=start + timedelta(hours=1), last_in=NOW - DAY)
     b = add_person(store, "+12125550111", created=start + DAY + timedelta(hours=2), last_in=NOW - DAY)
     add_rows(store, events, [
-        event(a, start + timedelta(hours=1), "crisis"), event(a, start + timedelta(hours=1), "crisis", "out"),
+        event(a, start + timedelta(hours=1), "crisis") | {"crisis_kind": "overdose_other"},
+        event(a, start + timedelta(hours=1), "crisis", "out"),
         event(a, start + timedelta(hours=3), "craving"), event(a, start + timedelta(hours=3), "craving", "out"),
         event(a, start + DAY + timedelta(hours=1), "slip"),
         event(b, start + DAY + timedelta(hours=2), "slip"),
@@ -198,7 +200,8 @@ def _a_week_of_texts(store, first_day: date) -> tuple[int, int]:
 
 
 EXPECTED = {
-    0: {("texts_in", "crisis"): 1, ("replies", "crisis"): 1, ("texts_in", "craving"): 1,
+    0: {("texts_in", "crisis"): 1, ("replies", "crisis"): 1, ("crisis_kinds", "overdose_other"): 1,
+        ("texts_in", "craving"): 1,
         ("replies", "craving"): 1, ("people_texted", ""): 1, ("new_people", ""): 1},
     1: {("texts_in", "slip"): 2, ("texts_in", "stop"): 1, ("people_texted", ""): 2, ("new_people", ""): 1,
         ("checkin_scores", "3"): 1, ("consent", "opt_out"): 1},
@@ -434,3 +437,18 @@ def test_an_inactive_person_erased_with_twilio_deletion_on_has_their_texts_queue
         queued = {(row.sid, row.direction) for row in tx.session.execute(select(models.TwilioDeletion.__table__))}
     assert queued == {("SM" + "c" * 32, "out"), ("SM" + "d" * 32, "in")}
     assert other not in ids(store, people)
+
+
+def test_crisis_texts_are_counted_by_kind_from_real_turns(world):
+    """Through the conversation: each crisis text's kind reaches the daily counts (the
+    operator console's crisis replies by kind); an everyday text adds none."""
+    day = date(2026, 12, 1)
+    at = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+    assert world.text("+12125550120", "my friend is not breathing and his lips are blue", at).detail == "overdose_other"
+    assert world.text("+12125550121", "i want to kill myself tonight", at + timedelta(minutes=1)).detail == "suicide"
+    world.text("+12125550122", "CRAVING", at + timedelta(minutes=2))
+    with world.store.transaction() as tx:
+        count_final_days(tx, [day])
+        found = read_counts(tx, day, day)
+    assert {key: n for (_, metric, key), n in found.items() if metric == "crisis_kinds"} == {
+        "overdose_other": 1, "suicide": 1}

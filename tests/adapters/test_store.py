@@ -480,3 +480,26 @@ def test_an_outbox_row_starts_pending_and_due(store):
         tx.session.flush()
         assert isinstance(row.id, int) and row.id > 0
         assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, NOW)
+
+
+def test_a_crisis_turn_records_its_kind_on_the_inbound_event_only(store):
+    """The daily counts say how many crisis texts of each kind were answered: the kind
+    rides on the text's own event (with or without a sid: both statements of close_turn)."""
+    since = NOW - timedelta(minutes=5)
+    with store.transaction() as tx:
+        tx.add_person(NUMBER, "sms", timezone=TZ, now=NOW)
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW, sid="SMcrisis")
+        tx.close_turn(opened.person, "crisis", 1, NOW, sid="SMcrisis", replies=["911"], crisis_kind="suicide")
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW + timedelta(minutes=1))
+        tx.close_turn(opened.person, "crisis", 1, NOW + timedelta(minutes=1), crisis_kind="overdose_self")
+        opened = tx.open_turn(NUMBER, "sms", since=since, now=NOW + timedelta(minutes=2))
+        tx.close_turn(opened.person, "craving", 1, NOW + timedelta(minutes=2))
+        events = tx.session.execute(
+            select(models.MessageEvent.direction, models.MessageEvent.intent, models.MessageEvent.crisis_kind)
+            .order_by(models.MessageEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("in", "crisis", "suicide"), ("out", "crisis", None),
+        ("in", "crisis", "overdose_self"), ("out", "crisis", None),
+        ("in", "craving", None), ("out", "craving", None),
+    ]
