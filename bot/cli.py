@@ -14,13 +14,17 @@ from bot.settings import Settings, SettingsError
 DEFAULT_CHAT_NUMBER = "+15555550100"
 
 
-def _settings(**fallbacks) -> Settings:
+def _settings(*, local: bool = False, **fallbacks) -> Settings:
     """The environment's settings, every problem in one refusal; `fallbacks` are this
-    command's own defaults for variables left unset (by Settings field name)."""
+    command's own defaults for variables left unset (by Settings field name). `local`:
+    `steady run` and `steady chat`, which keep a data key in the instance folder when
+    STEADY_DATA_KEY is unset (bot.crypto.local_key); every other command needs it set."""
     from bot import crypto
 
     try:
         settings = Settings.from_env(fallbacks=fallbacks)
+        if local:
+            settings = crypto.local_key(settings)
         crypto.require_key(settings)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
@@ -70,7 +74,7 @@ def run(host: str, port: int | None, with_clock: bool) -> None:
     from bot.transport import ConsoleTransport
 
     overrides = {}
-    settings = _settings()
+    settings = _settings(local=True)
     if not settings.twilio_auth_token and settings.verify_signatures:
         overrides["verify_signatures"] = False
     settings = settings.with_(**overrides)
@@ -101,7 +105,7 @@ def chat(sender: str, as_json: bool) -> None:
     from bot.conversation import Inbound
     from bot.timeutil import utcnow
 
-    settings = _settings(log_level="WARNING")   # unless STEADY_LOG_LEVEL says: keep the conversation readable
+    settings = _settings(local=True, log_level="WARNING")   # unless STEADY_LOG_LEVEL says: keep it readable
     try:
         phones.parse_address(sender, settings.default_region)
     except ValueError as exc:

@@ -123,25 +123,34 @@ def keyring() -> Keys:
 
 
 def require_key(settings) -> None:
-    """SettingsError on PostgreSQL without STEADY_DATA_KEY: processes sharing a database
-    share no instance folder, so each would seal with a key of its own and none could read
-    what another wrote. Every process (web, clock, each `steady` command) refuses to start."""
+    """SettingsError without STEADY_DATA_KEY. Every process that reads or writes people's
+    data needs it (the web process, the clock, each `steady` command): processes sharing a
+    database share no instance folder, and a key kept beside the database travels with
+    every copy of it. Only the local tools, `steady run` and `steady chat`, keep one in the
+    instance folder (`local_key`)."""
     from bot.settings import SettingsError
 
-    if settings.on_postgres and not settings.data_key:
-        raise SettingsError(["STEADY_DATA_KEY is required with a PostgreSQL DATABASE_URL (the same key in "
-                             "every process); only SQLite (`steady run`, `steady chat`) keeps one in the "
-                             "instance folder"])
+    if not settings.data_key:
+        raise SettingsError(["STEADY_DATA_KEY is required (32+ characters, the same in every process, kept apart "
+                             "from the database and its backups); only `steady run` and `steady chat` keep one "
+                             "in the instance folder"])
+
+
+def local_key(settings):
+    """The settings with STEADY_DATA_KEY, or the instance folder's key when it is unset
+    (made once, 0600): for `steady run` and `steady chat` on one machine."""
+    from bot import erasure
+
+    if settings.data_key:
+        return settings
+    return settings.with_(data_key=erasure.data_key(settings).decode("utf-8"))
 
 
 def keys_for(settings) -> Keys:
-    """The keys a process's settings name: STEADY_DATA_KEY (else, on SQLite, the instance
-    folder's key: bot.erasure.data_key) and STEADY_DATA_KEY_OLD (require_key first)."""
-    from bot import erasure
-
+    """The keys a process's settings name: STEADY_DATA_KEY and STEADY_DATA_KEY_OLD."""
     require_key(settings)
     old = settings.data_key_old.encode("utf-8") if settings.data_key_old else None
-    return Keys(erasure.data_key(settings), old)
+    return Keys(settings.data_key.encode("utf-8"), old)
 
 
 def use_settings(settings) -> Keys:

@@ -211,9 +211,10 @@ class Settings:
     data_key: str | None = setting(
         "STEADY_DATA_KEY", None, TRIMMED,
         "the secret key (32+ characters) that seals people's numbers and plans in the database and keys the "
-        "hashes numbers are found by and an erased number leaves (README: Privacy); required with a PostgreSQL "
-        "DATABASE_URL; to change it, see `steady keys rotate`",
-        check=_optional(_data_key), shown="kept in `STEADY_INSTANCE_PATH/data.key` (made once, mode 0600)",
+        "hashes numbers are found by and an erased number leaves (README: Privacy); required by the web process, "
+        "the clock and every command but `steady run` and `steady chat`, which keep one in "
+        "`STEADY_INSTANCE_PATH/data.key` (made once, mode 0600) when it is unset; to change it, see `steady keys rotate`",
+        check=_optional(_data_key), shown="- (required)",
         secret=True)
     data_key_old: str | None = setting(
         "STEADY_DATA_KEY_OLD", None, TRIMMED,

@@ -197,11 +197,23 @@ def test_steady_keys_rotate_seals_with_the_new_key_and_says_when_it_is_done(stea
         assert person.plan is None and ANSWER in json.dumps(person.flow)
 
 
-def test_postgresql_without_a_data_key_refuses_to_start(tmp_path):
+@pytest.mark.parametrize("database", ["postgresql://u@127.0.0.1:1/none", ""])
+def test_a_command_without_a_data_key_refuses_to_start_on_either_database(tmp_path, database):
+    """Only `steady run` and `steady chat` keep a key in the instance folder: a key beside
+    the database travels with every copy of it."""
     result = CliRunner().invoke(main, ["people", "export", NUMBER],
-                                env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/none", "STEADY_DATA_KEY": "",
+                                env={"DATABASE_URL": database, "STEADY_DATA_KEY": "",
                                      "STEADY_INSTANCE_PATH": str(tmp_path)})
-    assert result.exit_code != 0 and "STEADY_DATA_KEY is required with a PostgreSQL DATABASE_URL" in result.output
+    assert result.exit_code != 0 and "STEADY_DATA_KEY is required" in result.output
+    assert not (tmp_path / "data.key").exists()
+
+
+def test_steady_chat_keeps_a_key_in_the_instance_folder_when_none_is_set(tmp_path):
+    env = {"DATABASE_URL": "", "STEADY_DATA_KEY": "", "STEADY_INSTANCE_PATH": str(tmp_path)}
+    assert CliRunner().invoke(main, ["run", "--help"], env=env).exit_code == 0
+    chat = CliRunner().invoke(main, ["chat", "--json"], env=env, input="hello\n")
+    assert (tmp_path / "data.key").exists() and (tmp_path / "data.key").stat().st_mode & 0o777 == 0o600, \
+        chat.output
 
 
 def test_the_migration_seals_existing_rows_and_its_downgrade_opens_them(empty_engine):
