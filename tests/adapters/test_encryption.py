@@ -56,11 +56,9 @@ def test_keys():
 
 
 @pytest.fixture
-def steady(database_url, tmp_path):
-    app = make_app(make_settings(database_url, str(tmp_path)))
-    steady = app.extensions["steady"]
-    yield steady
-    steady.store.engine.dispose()
+def steady(app):
+    """Steady itself, from the shared `app` (tests/conftest.py): no server, no Twilio."""
+    return app.extensions["steady"]
 
 
 def talk(steady, *texts, number=NUMBER):

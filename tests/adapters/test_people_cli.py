@@ -15,7 +15,7 @@ from bot import erasure
 from bot.cli import main
 from bot.conversation import Inbound
 from tests.adapters.test_clock import utc
-from tests.support import TEST_DATA_KEY, make_app, make_settings, new_sid
+from tests.support import TEST_DATA_KEY, new_sid
 
 pytestmark = pytest.mark.db
 
@@ -25,11 +25,9 @@ SIGNUP = utc(2026, 11, 24, 5, 0)
 
 
 @pytest.fixture
-def steady(database_url, tmp_path):
-    app = make_app(make_settings(database_url, str(tmp_path)))
-    steady = app.extensions["steady"]
-    yield steady
-    steady.store.engine.dispose()
+def steady(app):
+    """Steady itself, from the shared `app` (tests/conftest.py): no server, no Twilio."""
+    return app.extensions["steady"]
 
 
 @pytest.fixture

@@ -455,16 +455,10 @@ class FakeTwilio:
 
     def _handle_delete(self, path: str, authorization: str | None) -> tuple[int, str]:
         """204 when the message was here (now gone), 404 (20404) when it is not."""
-        route = _MESSAGE_ROUTE.match(path.split("?", 1)[0])
-        if route is None:
-            return 404, _error_json(404, 20404, f"The requested resource {path} was not found")
-        if (
-            authorization is None
-            or not hmac.compare_digest(authorization.encode(), self._auth.encode())
-            or route["account"] != self.account_sid
-        ):
-            return 401, _error_json(401, 20003, "Authenticate")
-        sid = route["sid"]
+        refused = self._refusal(path, authorization, _MESSAGE_ROUTE)
+        if refused is not None:
+            return refused
+        sid = _MESSAGE_ROUTE.match(path.split("?", 1)[0])["sid"]
         with self._lock:
             self.delete_requests.append(sid)
         while not self._deletes_open.wait(0.05):
@@ -538,10 +532,11 @@ class FakeTwilio:
 
     # -- request handling (called from handler threads) -------------------------------------
 
-    def _refusal(self, path: str, authorization: str | None) -> tuple[int, str] | None:
-        """404 for a path that is no Messages resource, 401 without this account's
-        credentials (Twilio checks both before anything else), or None."""
-        route = _ROUTE.match(path.split("?", 1)[0])
+    def _refusal(self, path: str, authorization: str | None, resource=None) -> tuple[int, str] | None:
+        """404 for a path that is no Messages resource (`resource`: the list by default),
+        401 without this account's credentials (Twilio checks both before anything else),
+        or None."""
+        route = (resource or _ROUTE).match(path.split("?", 1)[0])
         if route is None:
             return 404, _error_json(404, 20404, f"The requested resource {path} was not found")
         if (
