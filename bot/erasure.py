@@ -7,11 +7,10 @@ marked erased with the time, and the consent events (kind, keyword, time) re-key
 Without the key the hash says nothing about the number; with it, only a number already
 known can be checked against it.
 
-The key is STEADY_DATA_KEY (it seals numbers and plans too: bot.crypto). Unset, it is kept
-in the instance folder (`data.key`, made once with mode 0600), beside the SQLite file it
-goes with: `steady run` and `steady chat` need nothing set. Processes that share a
-PostgreSQL database but not a folder must set it: without it they refuse to start
-(bot.crypto.require_key).
+The key is STEADY_DATA_KEY (it seals numbers and plans too: bot.crypto), required by every
+process (bot.crypto.require_key) but `steady run` and `steady chat`, for which `data_key`
+keeps one in the instance folder (`data.key`, made once with mode 0600) when it is unset
+(bot.crypto.local_key).
 """
 
 from __future__ import annotations

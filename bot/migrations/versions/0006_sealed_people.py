@@ -4,7 +4,7 @@ unique index per channel for look-ups. Only people's columns change in the schem
 value is stored where the plain one was (a JSON string in a JSON column).
 
 Existing rows are sealed here, a batch at a time, with the keys of this process's settings
-(STEADY_DATA_KEY, else the instance folder's key; bot.crypto.keys_for). Offline (--sql) the
+(STEADY_DATA_KEY, which `steady run` fills from the instance folder; bot.crypto.keys_for). Offline (--sql) the
 columns are made but nothing can be sealed: run `steady keys rotate` after, which seals
 every row not sealed by STEADY_DATA_KEY. The downgrade opens every row again.
 
