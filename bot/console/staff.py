@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 
@@ -21,8 +21,11 @@ MAX_EMAIL_CHARS = 254
 WRONG_PASSWORDS_TO_LOCK = 5     # wrong passwords in a row lock an account ...
 LOCK_FOR = timedelta(minutes=15)  # ... for this long
 ADDRESS_FAILURES = 10           # failed logins from one client address in LOCK_FOR: it waits
-# argon2-cffi's defaults: argon2id, RFC 9106's second recommended profile (t=3, 64 MiB, p=4).
-HASHER = PasswordHasher()
+# argon2id with RFC 9106's second recommended profile (t=3, 64 MiB, p=4: argon2-cffi's default),
+# named so a library upgrade never changes it silently. A hash made with other parameters is
+# made again at its next good login (check_needs_rehash).
+PROFILE = profiles.RFC_9106_LOW_MEMORY
+HASHER = PasswordHasher.from_parameters(PROFILE)
 
 # Audit actions (console_audit.action).
 LOGIN = "login"
@@ -92,11 +95,12 @@ def exists(store: Store, email: str) -> bool:
         return tx.session.scalar(select(ConsoleStaff.id).where(ConsoleStaff.email == email)) is not None
 
 
-@lru_cache(maxsize=1)
-def _decoy_hash() -> str:
+@lru_cache(maxsize=2)
+def _decoy_hash(hasher: PasswordHasher) -> str:
     """A hash to verify against when the email has no account, so an unknown email costs
-    the same time as a known one and timing tells nothing."""
-    return HASHER.hash("not a password of anyone's")
+    the same time as a known one and timing tells nothing (made with the hasher in use:
+    verifying costs what the hash's own parameters say)."""
+    return hasher.hash("not a password of anyone's")
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -127,7 +131,7 @@ def login(store: Store, email: str, password: str, address: str | None, now: dat
     blocked = address_blocked(store, address, now)
     with store.transaction() as tx:
         account = tx.session.scalar(select(ConsoleStaff).where(ConsoleStaff.email == email))
-        right = _verify(account.password_hash if account else _decoy_hash(), password)
+        right = _verify(account.password_hash if account else _decoy_hash(HASHER), password)
         if account is None:
             _audit(tx, None, LOGIN_FAILED, address, now)
             return Outcome(None)
