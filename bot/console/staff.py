@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.models import ConsoleAudit, ConsoleStaff
 from bot.store import Store
@@ -40,11 +40,12 @@ class StaffError(ValueError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """A login attempt's result: the staff email when it succeeded, else None; `locked` says
-    whether this attempt locked the account (for the audit, never shown)."""
+    """A login attempt's result: the staff email when it succeeded, else None, and the
+    account's session epoch; `locked` says whether this attempt locked the account."""
 
     email: str | None
     locked: bool = False
+    epoch: int = 0
 
 
 def normal_email(raw: str) -> str:
@@ -90,9 +91,21 @@ def listing(store: Store) -> list[ConsoleStaff]:
         return list(rows)
 
 
-def exists(store: Store, email: str) -> bool:
+def session_epoch(store: Store, email: str) -> int | None:
+    """The account's session epoch (a session of another epoch is over), or None: no account."""
     with store.transaction() as tx:
-        return tx.session.scalar(select(ConsoleStaff.id).where(ConsoleStaff.email == email)) is not None
+        return tx.session.scalar(select(ConsoleStaff.session_epoch).where(ConsoleStaff.email == email))
+
+
+def exists(store: Store, email: str) -> bool:
+    return session_epoch(store, email) is not None
+
+
+def end_sessions(store: Store, email: str) -> None:
+    """Every session of the account is over (logout): its epoch moves on."""
+    with store.transaction() as tx:
+        tx.session.execute(update(ConsoleStaff).where(ConsoleStaff.email == email)
+                           .values(session_epoch=ConsoleStaff.session_epoch + 1))
 
 
 @lru_cache(maxsize=2)
@@ -142,7 +155,7 @@ def login(store: Store, email: str, password: str, address: str | None, now: dat
             if HASHER.check_needs_rehash(account.password_hash):
                 account.password_hash = HASHER.hash(password)
             _audit(tx, email, LOGIN, address, now)
-            return Outcome(email)
+            return Outcome(email, epoch=account.session_epoch)
         _audit(tx, email, LOGIN_FAILED, address, now)
         if right or locked_now:
             return Outcome(None)       # a right password while locked or blocked: no count, no new lock

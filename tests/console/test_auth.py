@@ -181,3 +181,15 @@ def test_audit_records_an_action_of_the_logged_in_staff(console_client, console_
         g.console_staff = STAFF_EMAIL
         audit("export overview.csv")
     assert _audit(console_app) == [(STAFF_EMAIL, staff.LOGIN), (STAFF_EMAIL, "export overview.csv")]
+
+
+def test_logout_also_ends_a_copy_of_the_session_cookie(console_app):
+    client = https_client(console_app)
+    login(client)
+    copy = https_client(console_app)
+    copy.set_cookie("steady_console", client.get_cookie("steady_console", path="/console").value, path="/console")
+    assert _logged_in(copy)
+    token = csrf_token(client.get("/console/settings").get_data(as_text=True))
+    assert client.post("/console/logout", data={"csrf_token": token}).status_code == 302
+    assert not _logged_in(copy)
+    assert login(client).status_code == 302 and _logged_in(client)      # a new login is a new epoch's session
