@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 
 from bot import erasure
-from bot.console import settings_page
+from bot.console import auth, settings_page, staff
 from bot.settings import SPECS
 from flows.content import check
-from tests.console.conftest import SECRET_KEY
-from tests.support import TEST_DATA_KEY, TOKEN
+from tests.console.conftest import SECRET_KEY, STAFF_EMAIL, STAFF_PASSWORD, https_client, login
+from tests.support import TEST_DATA_KEY, TOKEN, make_app
 
 pytestmark = pytest.mark.db
 
@@ -50,24 +50,31 @@ def test_a_test_deploy_is_red_where_production_needs_more(console_client):
 
 
 @pytest.fixture
-def console_settings(console_settings, request):
-    if request.node.name.startswith("test_a_production"):
-        return console_settings.with_(twilio_account_sid=ACCOUNT_SID, twilio_from_number="+15005550006",
+def production_client(console_settings, console_clock):
+    """Logged in to an app configured as production needs (the clock aside)."""
+    settings = console_settings.with_(twilio_account_sid=ACCOUNT_SID, twilio_from_number="+15005550006",
                                       public_base_url="https://steady.example.org", support_contact="call 555-0100")
-    return console_settings
+    app = make_app(settings)
+    app.config[auth.CLOCK] = console_clock
+    staff.add(app.extensions["steady"].store, STAFF_EMAIL, STAFF_PASSWORD, console_clock())
+    client = https_client(app)
+    assert login(client).status_code == 302
+    yield client
+    app.extensions["steady"].store.engine.dispose()
 
 
-def test_a_production_deploy_is_green_but_for_the_clock_until_it_ticks(console_client, console_app, monkeypatch):
-    page = console_client.get("/console/settings").get_data(as_text=True)
+def test_a_production_deploy_is_green_but_for_the_clock_until_it_ticks(production_client, console_clock,
+                                                                       monkeypatch):
+    page = production_client.get("/console/settings").get_data(as_text=True)
     checks = _checks(page)
     assert all(ok for name, ok in checks.items() if name != "Clock alive"), checks
     assert not checks["Clock alive"] and "no tick recorded" in page
     assert ACCOUNT_SID in page                     # an account SID is no secret
-    now = console_app.config["STEADY_CONSOLE_CLOCK"]()
+    now = console_clock()
     monkeypatch.setattr(settings_page, "last_tick", lambda steady: now - timedelta(minutes=4))
-    assert _checks(console_client.get("/console/settings").get_data(as_text=True))["Clock alive"]
+    assert _checks(production_client.get("/console/settings").get_data(as_text=True))["Clock alive"]
     monkeypatch.setattr(settings_page, "last_tick", lambda steady: now - timedelta(minutes=6))
-    page = console_client.get("/console/settings").get_data(as_text=True)
+    page = production_client.get("/console/settings").get_data(as_text=True)
     assert not _checks(page)["Clock alive"] and "over 5 minutes ago" in page
 
 
