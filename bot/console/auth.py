@@ -94,7 +94,7 @@ def _safe_next(target: str | None) -> str:
     """Only a path inside the console (no other site: an open redirect helps phishing)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith(bp.url_prefix + "/") \
+        if not parts.scheme and not parts.netloc and (target == bp.url_prefix or target.startswith(bp.url_prefix + "/")) \
                 and not target.startswith("//") and "\\" not in target:
             return target
     return home()
