@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 
 from bot.console import staff
 from tests.console.conftest import START
@@ -101,3 +102,25 @@ def test_remove(store):
     staff.add(store, "ops@example.org", PASSWORD, START)
     assert staff.remove(store, "OPS@example.org") and not staff.remove(store, "ops@example.org")
     assert staff.login(store, "ops@example.org", PASSWORD, None, START).email is None
+
+
+class CountingHasher(PasswordHasher):
+    """The cheap test hasher, counting verifications."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
+        self.verified = 0
+
+    def verify(self, hash, password):  # noqa: A002 (argon2's own parameter name)
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+def test_an_unknown_email_costs_a_verification_like_a_known_one(store, monkeypatch):
+    hasher = CountingHasher()
+    monkeypatch.setattr(staff, "HASHER", hasher)
+    staff.add(store, "ops@example.org", PASSWORD, START)
+    staff.login(store, "ops@example.org", WRONG, None, START)
+    staff.login(store, "nobody@example.org", WRONG, None, START)
+    staff.login(store, "nobody@example.org", PASSWORD, None, START)
+    assert hasher.verified == 3
