@@ -8,6 +8,25 @@ from flows.message import Message
 
 KINDS = ("both", "encouragement", "mindfulness")
 
+# How a reply names each choice ({kinds} in daily_kinds_set), by language.
+_KIND_LABELS = {
+    "en": {
+        "both": "encouragement and mindfulness, taking turns",
+        "encouragement": "encouragement only",
+        "mindfulness": "mindfulness only",
+    },
+    "es": {
+        "both": "ánimo y atención plena, por turnos",
+        "encouragement": "solo ánimo",
+        "mindfulness": "solo atención plena",
+    },
+}
+
+
+def kind_labels(language: str) -> dict[str, str]:
+    """The names of the daily-text choices in `language` (English for one without)."""
+    return _KIND_LABELS.get(language, _KIND_LABELS["en"])
+
 # Whole-message forms only: "mindfulness" alone is a request for an exercise
 # (BREATHE), so choosing a kind needs "only", "just", "DAILY ..." or "both".
 _ONLY = re.compile(
