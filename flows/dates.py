@@ -30,6 +30,7 @@ import re
 from rapidfuzz.distance import DamerauLevenshtein
 from datetime import date, timedelta
 
+from flows.date_language import check_language, plain
 from flows.message import Message
 
 MAX_AHEAD = timedelta(days=60)
@@ -38,6 +39,9 @@ RECENT_PAST = timedelta(days=30)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
+WEEKDAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+             "septiembre", "octubre", "noviembre", "diciembre")
 
 _MONTH_WORDS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -207,8 +211,18 @@ def parse_date(text: "str | Message", today: date) -> date | None:
     return None
 
 
-def describe(d: date) -> str:
-    """The date as read back to a person: "Monday, December 7" (English, any locale)."""
+def describe(d: date, language: str = "en") -> str:
+    """The date as read back to a person, in their language.
+
+    English: "Monday, December 7" (GSM-7). Spanish: "lunes 7 de diciembre", the usual
+    written form (weekday and month in lower case, no comma, no year: the flow only reads
+    back dates within the next 60 days). "sábado" has an á, which is not in GSM-7, so a
+    text with a Saturday is UCS-2 (the é of "miércoles" is GSM-7); dropping the accent
+    would be misspelt Spanish.
+    The longest Spanish form is "miércoles 30 de septiembre" (26 characters).
+    """
+    if check_language(language) == "es":
+        return f"{WEEKDAYS_ES[d.weekday()]} {d.day} de {MONTHS_ES[d.month - 1]}"
     return f"{WEEKDAYS[d.weekday()]}, {MONTHS[d.month - 1]} {d.day}"
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
+from flows.date_language import check_language, plain
 from flows.message import Message
 
 _CUE_BEFORE = re.compile(r"(?:\btime|\bat|@|\baround|\babout|\bto)\s*[:\-]?\s*$")
@@ -115,9 +116,18 @@ def to_hhmm(t: time) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
-def format_time(t: time) -> str:
-    """US style, GSM-7 only: "9:00 AM", "7:30 PM", "12:00 PM" for noon."""
+def format_time(t: time, language: str = "en") -> str:
+    """A time as written to a person, GSM-7 in both languages.
+
+    English, US style: "9:00 AM", "7:30 PM", "12:00 PM" for noon.
+    Spanish: "9:00 a.m.", "7:30 p.m.", "12:00 p.m." for noon: the 12-hour clock with
+    "a.m."/"p.m." is what US Spanish-language media and phones show. The RAE's "p. m."
+    has a space a phone may wrap between "p." and "m."; "8 de la noche" is longer and
+    has no tidy form for half hours. It parses back with `parse_time`.
+    """
     hour = t.hour % 12 or 12
+    if check_language(language) == "es":
+        return f"{hour}:{t.minute:02d} {'a.m.' if t.hour < 12 else 'p.m.'}"
     return f"{hour}:{t.minute:02d} {'AM' if t.hour < 12 else 'PM'}"
 
 

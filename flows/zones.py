@@ -38,6 +38,7 @@ import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flows.date_language import check_language, plain
 from flows.message import Message
 
 EASTERN = "America/New_York"
@@ -186,6 +187,18 @@ _LABELS = {
     "UK time": (UK, "GB"),
     "UTC": (UTC, "Etc/UTC", "Etc/UCT", "UCT", "Zulu"),
 }
+_LABELS_ES = {
+    "Eastern time": "hora del Este",
+    "Central time": "hora del Centro",
+    "Mountain time": "hora de la Montaña",
+    "Arizona time": "hora de Arizona",
+    "Pacific time": "hora del Pacífico",
+    "Alaska time": "hora de Alaska",
+    "Hawaii time": "hora de Hawái",
+    "Atlantic time": "hora del Atlántico",
+    "UK time": "hora del Reino Unido",
+    "UTC": "UTC",
+}
 _LABEL_OF = {zone: label for label, zones in _LABELS.items() for zone in zones}
 
 
@@ -314,9 +327,19 @@ def _only_filler(rest: list[str]) -> bool:
     return all(t in _FILLER or t in _SELF for t in rest)
 
 
-def zone_label(zone: str) -> str:
-    """A short readable name for a zone ("Pacific time"), else the IANA name itself."""
-    return _LABEL_OF.get(zone, zone)
+def zone_label(zone: str, language: str = "en") -> str:
+    """A short readable name for a zone ("Pacific time", "hora del Pacífico"), else the
+    IANA name itself.
+
+    The Spanish names are those US Spanish-language TV and radio give ("9 p.m. hora del
+    Este"). They keep their accents as correct Spanish: ñ is GSM-7 ("Montaña"), but
+    í and á are not, so "Pacífico", "Hawái" and "Atlántico" make a text UCS-2.
+    """
+    label = _LABEL_OF.get(zone)
+    if label is None:
+        check_language(language)
+        return zone
+    return _LABELS_ES[label] if check_language(language) == "es" else label
 
 
 def load_zone(zone: str) -> ZoneInfo:
