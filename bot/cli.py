@@ -140,6 +140,9 @@ def chat(sender: str, as_json: bool) -> None:
             click.echo(f"steady> {reply}\n")
 
 
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
 @main.group()
 def content() -> None:
     """The words Steady sends."""
@@ -156,17 +159,30 @@ def content_check(quiet: bool) -> None:
         loaded = content_package.load()
     except ContentError as exc:
         raise click.ClickException(str(exc)) from None
+    from flows.content_measure import ucs2_reason
+    from flows.outgoing import segment_limit
+
     reports = check(loaded)
     problems = 0
+    language = None
     for report in reports:
         if report.problems:
             problems += len(report.problems)
+        if report.language != language and not quiet:
+            language = report.language
+            click.echo(f"== {LANGUAGE_NAMES.get(language, language)} ({language}) ==")
         if report.problems or not quiet:
             status = "OK " if not report.problems else "BAD"
-            click.echo(f"{status} {report.id:<32} {report.encoding:<6} {report.characters:>4} chars {report.segments} seg")
+            why = ""
+            if report.encoding != "GSM-7":    # Spanish texts may be UCS-2: say why, and the room it has
+                why = f" (UCS-2 for \"{ucs2_reason(report.text)}\": up to {segment_limit(3, report.text)} seg)"
+            click.echo(f"{status} {report.language} {report.id:<35} {report.encoding:<6} {report.characters:>4} chars "
+                       f"{report.segments} seg{why}")
             for problem in report.problems:
                 click.echo(f"      - {problem}")
-    click.echo(f"{len(reports)} messages, {problems} problems")
+    counts = ", ".join(f"{sum(1 for r in reports if r.language == code)} in {LANGUAGE_NAMES.get(code, code)}"
+                       for code in loaded.languages)
+    click.echo(f"{len(reports)} messages ({counts}), {problems} problems")
     corpus = loaded.examples
     if corpus is not None:
         negatives = sum(1 for e in corpus.intents if e.category != "everyday")

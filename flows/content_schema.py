@@ -65,12 +65,21 @@ class Spec:
             return self.must_contain
         if self.es is not None:
             return self.es
-        return tuple(word for word in self.must_contain if _same_in_spanish(word))
+        return tuple(IN_SPANISH.get(word, word) for word in self.must_contain
+                     if word in IN_SPANISH or _same_in_spanish(word))
 
 
 # Words a Spanish text keeps as they are: keywords Twilio and Steady read in both
-# languages, and names. Anything with a digit or a placeholder is kept too.
-SAME_IN_SPANISH = frozenset({"STOP", "START", "PLAN", "naloxone", "ENGLISH", "ESPANOL"})
+# languages. Anything with a digit or a placeholder is kept too.
+SAME_IN_SPANISH = frozenset({"STOP", "START", "PLAN", "NO", "ENGLISH", "ESPANOL"})
+# The words a Spanish text must hold instead (the Spanish keywords of content/keywords.yaml).
+IN_SPANISH: Mapping[str, str] = MappingProxyType({
+    "naloxone": "naloxona", "YES": "SI", "DELETE": "BORRAR", "HELP": "AYUDA", "DAILY": "DIARIO",
+    "DAILY OFF": "DIARIO NO", "PRIVATE": "PRIVADO", "PRIVATE OFF": "PRIVADO NO", "CRAVING": "GANAS",
+    "TREATMENT": "TRATAMIENTO", "SKIP": "SALTAR", "NEW": "NUEVO", "TIME": "HORA", "ZONE": "ZONA",
+    "10 minutes": "10 minutos", "erased": "borrado", "text again": "vuelvas a escribir",
+    "1 msg/day": "1 mensaje al día", "Msg&data rates may apply": "Pueden aplicarse tarifas de mensajes y datos",
+})
 # The CTIA disclosure in Spanish (issue 13).
 RATES_ES = "Pueden aplicarse tarifas de mensajes y datos"
 
@@ -104,7 +113,8 @@ MESSAGE_SPECS: tuple[Spec, ...] = (
     Spec("daily_on", "signing up for DAILY", ("program", "time", "zone"),
          ("{program}", "{time}", "{zone}", "1 msg/day", "Msg&data rates may apply", "HELP", "STOP", "DAILY OFF",
           "PRIVATE"),
-         es=("{program}", "{time}", "{zone}", RATES_ES, "AYUDA", "PARAR")),
+         es=("{program}", "{time}", "{zone}", "1 mensaje al día", RATES_ES, "AYUDA", "PARAR", "DIARIO NO",
+             "PRIVADO")),
     Spec("daily_off", "DAILY OFF", (), ("DAILY",)),
     Spec("craving_followup", "about 15 minutes after CRAVING", (), ("CRAVING",)),
     Spec("slip", "SLIP, \"I used\", \"I relapsed\": no shame, safety first, a way back to PLAN", (),
@@ -131,8 +141,7 @@ MESSAGE_SPECS: tuple[Spec, ...] = (
     Spec("checkin_partly", "\"did the craving pass?\" answered partly"),
     Spec("daily_reply", "a reply to a daily text that asked something"),
     Spec("delete_ask", "DELETE, \"forget me\", \"borrar mis datos\": exactly what will be erased, and how to "
-                       "confirm", (), ("DELETE", "YES", "10 minutes"),
-         es=("BORRAR", "SI", "10 minutos")),
+                       "confirm", (), ("DELETE", "YES", "10 minutes")),
     Spec("delete_done", "DELETE confirmed: everything is erased; what stays, and that nothing more is sent",
          (), ("erased", "text again")),
     Spec("my_data", "MY DATA, \"what do you keep on me\": what is stored, for how long, how to erase it",

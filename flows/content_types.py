@@ -141,6 +141,12 @@ class MessageReport:
     def key(self) -> str:
         return self.id.split(".", 1)[1]
 
+    @property
+    def language(self) -> str:
+        """"en", or the folder of a translation ("es" for "es/messages.help")."""
+        head = self.id.split(".", 1)[0]
+        return head.split("/", 1)[0] if "/" in head else "en"
+
 
 
 def coping_menu(options: tuple[str, ...]) -> str:

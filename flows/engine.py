@@ -42,7 +42,11 @@ from flows import consent, crisis_mode, intents, plan, privacy, quit_program
 from flows.carrier import carrier_blocked, carrier_keyword, spanish_keyword
 from flows.commands import CancelScheduled, ErasePerson, schedule_changes
 from flows.crisis import is_weak as is_weak_rule
+from flows import gsm
+from flows.content import MAX_SEGMENTS
 from flows.context import Context
+from flows.helpline import ensure_helpline
+from flows.outgoing import segment_limit
 from flows.message import MAX_CHARS, Message
 from flows.turn_values import Event, FollowUp, Outcome, State
 from flows.language import ENGLISH, SPANISH, detected_language, in_language
@@ -191,9 +195,21 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
         answered = _everyday(message, state, in_language(ctx, detected))
         if answered.intent in (intents.SPANISH, intents.ENGLISH):
             return answered
-        line = in_language(ctx, detected).text("language_detected")
-        return replace(answered, replies=answered.replies + (line,))
+        return replace(answered, replies=_with_line(answered.replies, in_language(ctx, detected)))
     return _everyday(message, state, ctx)
+
+
+def _with_line(replies: tuple[str, ...], ctx: Context) -> tuple[str, ...]:
+    """The replies with the line saying how to switch languages: under the last reply
+    when it still fits there (one text, one footer), else a text of its own."""
+    line = ctx.text("language_detected")
+    if not replies:
+        return (line,)
+    joined = f"{replies[-1]}\n{line}"
+    sent = ensure_helpline(joined, ctx.content.helpline)
+    if gsm.segments(sent) <= segment_limit(MAX_SEGMENTS, sent):
+        return replies[:-1] + (joined,)
+    return replies + (line,)
 
 
 def _detected(message: Message, state: State, ctx: Context) -> str | None:
