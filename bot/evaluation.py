@@ -151,9 +151,9 @@ class Report:
             ("crisis-mode topics", lambda r: _ratio(r.topic_accuracy, len(r.topics))),
             ("check-in answers", lambda r: _ratio(r.answer_accuracy, len(r.answers))),
         ]
-        out = [f"{'by language:':<32}" + "".join(f"{name:>12}" for name, _ in columns)]
+        out = [f"{'by language:':<32}" + "".join(f"{name:>16}" for name, _ in columns)]
         for title, cell in rows:
-            out.append(f"  {title:<30}" + "".join(f"{cell(report):>12}" for _, report in columns))
+            out.append(f"  {title:<30}" + "".join(f"{cell(report):>16}" for _, report in columns))
         return out
 
     def figures(self) -> dict[str, float]:
