@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flows.content_measure import check
+from flows.content_measure import check, check_language
 from flows.content_schema import (
     CHECKIN_DAYS,
     CRISIS_MAX_SEGMENTS,
@@ -73,9 +73,14 @@ def build(raw: Mapping[str, Any], translations: Mapping[str, Mapping[str, Any]] 
     against the English), then every text of every language as `check` measures it.
     """
     content = read(raw)
+    _refuse(check_language(content))           # English first: a translation is read against it
     others = [read_translation(files, language, content) for language, files in (translations or {}).items()]
-    content = Content.joined(content, *others)
-    for report in check(content):
+    for other in others:
+        _refuse(check_language(other))
+    return Content.joined(content, *others)
+
+
+def _refuse(reports: list[MessageReport]) -> None:
+    for report in reports:
         if report.problems:
             raise ContentError(report.file, report.key, report.problems[0])
-    return content

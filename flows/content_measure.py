@@ -50,11 +50,12 @@ def check(content: Content) -> list[MessageReport]:
     problem list means the text is fine."""
     reports: list[MessageReport] = []
     for language in content.languages:
-        reports += _check_language(content.in_language(language))
+        reports += check_language(content.in_language(language))
     return reports
 
 
-def _check_language(content: Content) -> list[MessageReport]:
+def check_language(content: Content) -> list[MessageReport]:
+    """`check` for one language's texts only (the crisis kinds, shared, with English)."""
     language = content.language
     english = language == ENGLISH
     prefix = "" if english else f"{language}/"

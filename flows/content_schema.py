@@ -292,11 +292,13 @@ def markdown_table(specs: tuple[Spec, ...]) -> str:
     def code(items: tuple[str, ...]) -> str:
         return ", ".join(f"`{item}`" for item in items)
 
-    rows = ["| id | when it is sent | placeholders | must contain |", "|---|---|---|---|"]
+    rows = ["| id | when it is sent | placeholders | must contain | in Spanish (es/) |", "|---|---|---|---|---|"]
     for spec in specs:
         placeholders = code(tuple(f"{{{name}}}" for name in spec.placeholders)) or "none"
         must = code(spec.must_contain)
-        rows.append(f"| `{spec.id}` | {spec.when} | {placeholders} |{f' {must} ' if must else ' '}|")
+        spanish = code(spec.must_contain_in(SPANISH))
+        rows.append(f"| `{spec.id}` | {spec.when} | {placeholders} |{f' {must} ' if must else ' '}|"
+                    f"{f' {spanish} ' if spanish else ' '}|")
     return "\n".join(rows)
 
 

@@ -107,6 +107,7 @@ LEAVE_FLOW = {
     "diario": intents.DAILY_ON, "diario no": intents.DAILY_OFF, "mi plan": intents.MY_PLAN,
     "tropiezo": intents.SLIP, "borrar": intents.DELETE, "mis datos": intents.MY_DATA,
     "privado": intents.PRIVATE, "privado no": intents.PRIVATE_OFF,
+    "espanol": intents.SPANISH, "spanish": intents.SPANISH, "english": intents.ENGLISH, "ingles": intents.ENGLISH,
 }
 # Inside an open flow these requests leave it in any of their keywords ("forget me").
 LEAVE_FLOW_BY_KEYWORD = frozenset({intents.PLAN, *intents.BY_WORDS_ONLY})
