@@ -188,9 +188,10 @@ _ASK_VERBS = re.compile(
     r"earlier|later|schedule|daily|every\s+day|each\s+day|every\s+morning|"
     r"every\s+night|every\s+evening|"
     # Spanish: "mándame los mensajes a las 8", "cámbialo a las 7", "mejor a las 9"
-    r"manda\w*|mandar|envia\w*|enviar|escribe\w*|escribir|textea\w*|mensajes?|textos|"
+    # ("mejor" is only polite: "me siento mejor" is how a person feels, not a request)
+    r"manda\w*|mandar|envia\w*|enviar|escribe\w*|escribir|textea\w*|mensajes|textos|recibir\w*|"
     r"recuerda\w*|recordatorios?|avisa\w*|cambia\w*|cambiar|mueve\w*|mover|pon|ponlo|ponla|"
-    r"ponme|poner|prefiero|mejor|todos\s+los\s+dias|cada\s+dia|cada\s+manana|cada\s+noche|"
+    r"ponme|poner|prefiero|todos\s+los\s+dias|cada\s+dia|cada\s+manana|cada\s+noche|"
     r"diarios?|diarias?|mas\s+temprano|mas\s+tarde)\b"
 )
 _CHANGE_TIME = re.compile(
@@ -206,7 +207,7 @@ _ZONE_TALK = re.compile(
 )
 _POLITE = re.compile(
     r"\b(?:please|pls|plz|thanks|thank you|ok|okay|then|instead|at"
-    r"|por\s+favor|porfa|porfavor|gracias|vale|entonces|a\s+las|a\s+la|para\s+las|las|al)\b")
+    r"|por\s+favor|porfa|porfavor|gracias|vale|entonces|mejor|a\s+las|a\s+la|para\s+las|las|al)\b")
 
 
 def is_time_request(text: "str | Message") -> bool:

@@ -90,6 +90,7 @@ def test_hour_words_need_their_cue():
         "las 7 y media", "mándame los mensajes a las 8", "envíame los textos a las 9 de la mañana",
         "cambia mi hora", "puedes cambiar el horario", "quiero otra hora", "mejor a las 6 de la tarde",
         "al mediodía", "19:00 hrs", "a las 7pm gracias", "cámbialo a las 7:30",
+        "quiero recibir los mensajes a las 9", "DIARIO a las 8",
     ],
 )
 def test_a_spanish_request_to_change_the_time_is_spotted(text):
@@ -102,7 +103,9 @@ def test_a_spanish_request_to_change_the_time_is_spotted(text):
         "hola", "¿qué hora es?", "hora de dejarlo", "no tengo tiempo", "a las 8", "8",
         "hora del pacífico", "hora del este", "zona horaria central", "cambia mi zona horaria",
         "usé a las 8 de la noche", "mis hijos llegan a las 3", "llevo 45 días", "3 horas",
-        "me muero de hambre",
+        "me muero de hambre", "hoy me siento mejor, desperté a las 8 de la mañana",
+        "tengo una cita a las 3 de la tarde", "le mandé un mensaje a las 8 de la noche",
+        "tengo ganas de usar a las 8",
     ],
 )
 def test_other_spanish_messages_are_not_time_requests(text):
