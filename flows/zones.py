@@ -101,8 +101,9 @@ _ZONE_WORDS = {
     UTC: ("utc", "gmt", "zulu"),
 }
 
-# Spanish zone words: a head ("hora", "horario", "zona horaria") and a tail ("del este").
-_ZONE_HEADS_ES = ("hora", "horario", "zona horaria", "huso horario")
+# Spanish zone words: a head ("hora", "horario", "zona horaria", and "zona" as in the
+# keyword "ZONA Centro") and a tail ("del este", "centro").
+_ZONE_HEADS_ES = ("hora", "horario", "zona horaria", "huso horario", "zona")
 _ZONE_TAILS_ES = {
     EASTERN: ("del este", "este", "de la costa este"),
     CENTRAL: ("del centro", "central", "centro"),
