@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.message import Message
 from flows.timeparse import is_time_request, parse_part_of_day, parse_time
@@ -144,3 +146,19 @@ def test_a_message_and_its_raw_spanish_text_parse_alike():
         assert parse_time(message) == parse_time(text)
         assert is_time_request(message) == is_time_request(text)
         assert parse_part_of_day(message) == parse_part_of_day(text)
+
+
+_BITS = st.sampled_from([
+    "a las", "a la", "las", "hora", "tipo", "8", "12", "19:00", "7.30", "y media", "y cuarto", "menos",
+    "cuarto", "y", "75", "de la", "noche", "mañana", "tarde", "madrugada", "del mediodía", "mediodía",
+    "medianoche", "pm", "p. m.", "a.m.", "hrs", "horas", "en punto", "ocho", "una", "zona", " ", "!",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BITS, max_size=10).map(" ".join))
+def test_any_spanish_looking_text_gives_a_time_or_none_and_never_raises(text):
+    found = parse_time(text)
+    assert found is None or isinstance(found, time)
+    assert isinstance(is_time_request(text), bool)
+    assert parse_part_of_day(text) is None or isinstance(parse_part_of_day(text), time)
