@@ -91,7 +91,8 @@ def _minutes(mins: str) -> int | None:
 def _candidate(match: re.Match[str], text: str) -> tuple[bool, time | None]:
     """(does this part of the text count as a time?, the time, or None if impossible)."""
     if match["word"]:
-        return True, time(12, 0) if match["word"] in ("noon", "midday") or match["word"].startswith("medio") else time(0, 0)
+        midnight = match["word"] == "midnight" or match["word"].startswith("media")
+        return True, time(0, 0) if midnight else time(12, 0)
     num = match["num"]
     marker = match["ampm"] or match["ap"]
     part = match["part"] or ""
