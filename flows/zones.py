@@ -199,7 +199,7 @@ _PLACES_ES = {
         "filadelfia", "distrito de columbia", "costa este", "la florida",
     ),
     CENTRAL: (
-        "luisiana", "misisipi", "misisipi", "misuri", "tejas", "nueva orleans", "san luis",
+        "luisiana", "misisipi", "misuri", "tejas", "nueva orleans", "san luis",
         "dakota del norte", "dakota del sur", "medio oeste",
     ),
     MOUNTAIN: ("nuevo mexico", "ciudad juarez", "juarez"),   # Juárez keeps US Mountain time
@@ -208,7 +208,7 @@ _PLACES_ES = {
     ATLANTIC: ("puerto rico", "san juan", "ponce", "mayaguez", "bayamon", "carolina puerto rico"),
     "America/St_Thomas": ("islas virgenes",),
     UK: ("londres", "inglaterra", "reino unido"),
-    MEXICO_CITY: ("ciudad de mexico", "mexico", "guadalajara", "puebla", "df", "el df"),
+    MEXICO_CITY: ("ciudad de mexico", "mexico", "guadalajara", "puebla", "el df"),
     "America/Monterrey": ("monterrey",),
     "America/Cancun": ("cancun", "quintana roo"),
     "America/Hermosillo": ("hermosillo", "sonora"),
