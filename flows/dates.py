@@ -120,7 +120,7 @@ _ORDINAL_DAY = re.compile(r"(?<![\d/-])(\d{1,2})(?:st|nd|rd|th)\b")
 
 # --- Spanish (read on accent-free text: "mañana" is "manana") ---
 _DAY_MONTH_ES = re.compile(
-    rf"(?<![\d/-])(\d{{1,2}})(?:ro|er|o)?\s+(?:de\s+)?(?:(?:el\s+)?mes\s+de\s+)?({_MONTH})\b\.?"
+    rf"(?<![\d/-])(\d{{1,2}})(?:ero|ro|er|o)?\s+(?:de\s+)?(?:(?:el\s+)?mes\s+de\s+)?({_MONTH})\b\.?"
     r"(?:\s*,?\s*(?:del?\s+)?(\d{4})\b)?")
 _FIRST_OF = re.compile(rf"\bprimer(?:o|\s+dia)?\s+(?=de\s+(?:{_MONTH})\b)")
 _COUNT_ES = rf"(?:\d{{1,3}}|{_alternatives(_NUMBER_WORDS_ES)})"
@@ -136,7 +136,7 @@ _TODAY_ES = re.compile(
     r"(?<!\bno )\b(?:hoy|esta\s+noche|esta\s+tarde|esta\s+manana|ahora\s+mismo|ya\s+mismo|ahorita)\b(?!\s+no\b)")
 _WEEKDAY_ES = re.compile(rf"\b({_alternatives(_WEEKDAY_WORDS_ES)})\b\.?(\s+pasado)?")
 _DAY_OF_MONTH_ES = re.compile(
-    r"\bel\s+(?:dia\s+)?(?:(\d{1,2})(?:ro|er|o)?|(primero))\b(?![/:.,-]?\d)"
+    r"\bel\s+(?:dia\s+)?(?:(\d{1,2})(?:ero|ro|er|o)?|(primero))\b(?![/:.,-]?\d)"
     r"(?!\s*(?:%|por\s+ciento|dias?\b|semanas?\b|mes(?:es)?\b|anos?\b|horas?\b|minutos?\b|y\s+media))")
 _YESTERDAY_ES = re.compile(r"\b(?:(antier|anteayer|antes\s+de\s+ayer)|ayer)\b")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.dates import parse_date
 
@@ -74,6 +76,8 @@ MONDAY = date(2026, 11, 30)  # a Monday; Friday December 4, Monday December 7
         ("1º de enero", date(2027, 1, 1)),
         ("1° de enero", date(2027, 1, 1)),
         ("1ro de mayo", date(2027, 5, 1)),
+        ("1ero de mayo", date(2027, 5, 1)),
+        ("1er de mayo", date(2027, 5, 1)),
         ("el 15", date(2026, 12, 15)),
         ("el día 15", date(2026, 12, 15)),
         ("el dia 15", date(2026, 12, 15)),
@@ -145,6 +149,21 @@ def test_spanish_dates_wrap_like_english_ones(text, today, expected):
 def test_spanish_text_with_no_date_is_none(text):
     assert parse_date(text, MONDAY, language="es") is None
     assert parse_date(text, MONDAY) is None
+
+
+_SPANISH_BITS = st.sampled_from([
+    "el", "la", "de", "en", "mañana", "manana", "pasado", "hoy", "no", "lunes", "miércoles", "semana",
+    "que", "viene", "próxima", "dos", "un par de", "días", "mes", "15", "1º", "primero", "enero",
+    "/", "-", "7", "31", "2027", "del", "ayer", "a las", "8", "y media", " ", ",", "ñ", "Á",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SPANISH_BITS, max_size=12).map(" ".join), st.sampled_from(["en", "es"]),
+       st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_any_spanish_looking_text_gives_a_date_or_none_and_never_raises(text, language, today):
+    found = parse_date(text, today, language=language)
+    assert found is None or isinstance(found, date)
 
 
 def test_an_unknown_language_is_an_error():

@@ -11,9 +11,9 @@ from datetime import date, time, timedelta
 import pytest
 
 from flows import gsm
-from flows.dates import describe
+from flows.dates import describe, parse_date
 from flows.timeparse import format_time, parse_time
-from flows.zones import _LABEL_OF, zone_label
+from flows.zones import _LABEL_OF, parse_zone, zone_label
 
 SPANISH_DATE_SAMPLE = "miércoles 30 de septiembre"
 
@@ -113,3 +113,18 @@ def test_every_zone_with_an_english_name_has_a_spanish_one():
 def test_an_unknown_language_is_an_error_not_english(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_date_read_back_parses_to_itself_in_the_same_language(language):
+    today = date(2026, 11, 30)
+    for n in range(0, 61):
+        d = today + timedelta(days=n)
+        assert parse_date(describe(d, language=language), today, language=language) == d
+
+
+@pytest.mark.parametrize("zone", sorted({"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+                                         "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+                                         "America/Puerto_Rico", "Europe/London", "America/Mexico_City"}))
+def test_a_spanish_zone_name_reads_back_as_its_zone(zone):
+    assert parse_zone(zone_label(zone, language="es")) == zone
