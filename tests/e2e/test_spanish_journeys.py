@@ -183,3 +183,13 @@ def test_a_new_texter_whose_first_words_are_clearly_spanish_is_answered_in_spani
     first = say(client, "quiero dejar la heroina", "+12125550111")
     assert all(spanish(reply) for reply in first) and "SALTAR" in first[0]
     assert person(app, "+12125550111").language == "es"
+
+
+def test_quit_date_texts_arrive_in_spanish_on_the_clock(world, fake):  # noqa: F811 - the imported fixture
+    number, signup = "+12125550187", utc(2026, 11, 24, 5, 0)
+    for body in ("ESPANOL", "PLAN", "7 de diciembre", "SI", "el estres", "1", "mi hermana", "SALTAR", "SI"):
+        world.text(number, body, signup)
+    world.tick(utc(2026, 12, 4, 14, 0))          # 3 days before the quit date, 9:00 in New York
+    (message,) = sent_to(fake, number)
+    assert message["Body"] == f"{ES.plan.quit_days[-3].plain}\n{ES.helpline}" or (
+        message["Body"].endswith(ES.helpline) and "mi hermana" in message["Body"])
