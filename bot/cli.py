@@ -256,10 +256,12 @@ def explain_command(text: str, as_json: bool) -> None:
 @click.option("--misses", type=int, default=0, help="List this many missed crises and false alarms.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of the figures.")
 @click.option("--no-floors", is_flag=True, help="Report only; don't fail under the floors.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Shuffle the folds with this seed (the floors are set at 0; compare changes at two seeds).")
 @click.option("--language", type=click.Choice(["en", "es"]), default=None,
               help="Print the detailed report for the texts of this language only (the floors still apply to all).")
 def eval_command(folds: int, heldout: str | None, misses: int, as_json: bool, no_floors: bool,
-                 language: str | None) -> None:
+                 seed: int, language: str | None) -> None:
     """Cross-validate understanding on content/examples/ and print the figures.
 
     The figures are given for all texts and for each language (English, Spanish).
@@ -280,7 +282,7 @@ def eval_command(folds: int, heldout: str | None, misses: int, as_json: bool, no
     except ContentError as exc:
         raise click.ClickException(str(exc)) from None
     matcher = Matcher(loaded.keywords)
-    report = cross_validate(loaded.examples, matcher, folds=folds)
+    report = cross_validate(loaded.examples, matcher, folds=folds, seed=seed)
     figures = {"cross_validation": report.summary()}
     held_report = evaluate_on(loaded.examples, matcher, held) if held is not None else None
     if held_report is not None:
