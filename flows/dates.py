@@ -30,7 +30,8 @@ mañana", which is a time of day), "pasado mañana", weekdays ("el lunes", "este
 "la semana que viene" / "la próxima semana" / "la otra semana" (7 days on), "el mes que
 viene", "en 3 días", "en dos semanas", "dentro de un mes", "en un par de días", month
 names ("el 15 de enero", "15 de enero de 2027", "1º de mayo", "el primero de mayo",
-"enero 15"), a bare day of the month ("el 15", "el día 15"). Past words are read as
+"enero 15"), a bare day of the month ("el 15", "el día 15"); in "el lunes 14" the day
+of the month wins (the read-back shows the weekday it falls on). Past words are read as
 past dates, so the flow can say so: "ayer", "anteayer", "el lunes pasado".
 
 Day/month order is the one thing the language decides (`language=`): "5/6" is May 6
@@ -138,6 +139,10 @@ _WEEKDAY_ES = re.compile(rf"\b({_alternatives(_WEEKDAY_WORDS_ES)})\b\.?(\s+pasad
 _DAY_OF_MONTH_ES = re.compile(
     r"\bel\s+(?:dia\s+)?(?:(\d{1,2})(?:ero|ro|er|o)?|(primero))\b(?![/:.,-]?\d)"
     r"(?!\s*(?:%|por\s+ciento|dias?\b|semanas?\b|mes(?:es)?\b|anos?\b|horas?\b|minutos?\b|y\s+media))")
+# "el lunes 14": the day of the month is the more specific part (the read-back shows both).
+_WEEKDAY_DAY_ES = re.compile(
+    rf"\b(?:{_alternatives(_WEEKDAY_WORDS_ES)})\s+(?:el\s+)?(\d{{1,2}})(?:ero|ro|er|o)?\b(?![/:.,-]?\d)"
+    r"(?!\s*(?:[ap]\.?\s?m\b|hrs?\b|horas?\b|de\s+la\b|del\s+medio|y\s+(?:media|cuarto)|en\s+punto))")
 _YESTERDAY_ES = re.compile(r"\b(?:(antier|anteayer|antes\s+de\s+ayer)|ayer)\b")
 
 
@@ -286,6 +291,9 @@ def _weekday_or_day(low: str, today: date) -> date | None:
     if match:
         ahead = (_WEEKDAY_WORDS[match[1]] - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
+    match = _WEEKDAY_DAY_ES.search(low)
+    if match:
+        return _next_day_of_month(int(match[1]), today)
     match = _WEEKDAY_ES.search(low)
     if match:
         weekday = _WEEKDAY_WORDS_ES[match[1]]

@@ -69,6 +69,10 @@ MONDAY = date(2026, 11, 30)  # a Monday; Friday December 4, Monday December 7
         ("15 de enero del 2027", date(2027, 1, 15)),
         ("el 7 de diciembre", date(2026, 12, 7)),
         ("el lunes 7 de diciembre", date(2026, 12, 7)),
+        ("el lunes 14", date(2026, 12, 14)),        # the day of the month is more specific
+        ("viernes 11", date(2026, 12, 11)),
+        ("el lunes 8pm", date(2026, 12, 7)),         # a time, not the 8th
+        ("el lunes 8 de la noche", date(2026, 12, 7)),
         ("7 de dic", date(2026, 12, 7)),
         ("el 1 de septiembre", date(2027, 9, 1)),
         ("el 1 de setiembre", date(2027, 9, 1)),
