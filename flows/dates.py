@@ -20,6 +20,10 @@ Rules (decided here, so the PLAN flow and its tests agree):
 - An explicit date comes first, then relative words, then weekdays: "monday 12/7"
   is December 7 (the flow's read-back shows the weekday).
 - An impossible date ("2/30", "13/7", "in 100000 days") is None, never a guess.
+- Holidays, in either language: "Christmas Eve"/"Nochebuena" (Dec 24), "Christmas"/
+  "Navidad" (Dec 25), "New Year's Eve"/"Nochevieja"/"fin de año" (Dec 31), "New Year"/
+  "Año Nuevo" (Jan 1), dated like a month and day. "the weekend"/"el fin de semana" is
+  the coming Saturday (today on a Saturday or Sunday).
 - `check_range` flags a date before today ("past") or more than 60 days on ("far").
 
 Spanish (issue 13) is read by the same function whatever the person's language, so an
@@ -30,7 +34,8 @@ mañana", which is a time of day), "pasado mañana", weekdays ("el lunes", "este
 "la semana que viene" / "la próxima semana" / "la otra semana" (7 days on), "el mes que
 viene", "en 3 días", "en dos semanas", "dentro de un mes", "en un par de días", month
 names ("el 15 de enero", "15 de enero de 2027", "1º de mayo", "el primero de mayo",
-"enero 15"), a bare day of the month ("el 15", "el día 15"). Past words are read as
+"enero 15"), a bare day of the month ("el 15", "el día 15"); in "el lunes 14" the day
+of the month wins (the read-back shows the weekday it falls on). Past words are read as
 past dates, so the flow can say so: "ayer", "anteayer", "el lunes pasado".
 
 Day/month order is the one thing the language decides (`language=`): "5/6" is May 6
@@ -138,6 +143,19 @@ _WEEKDAY_ES = re.compile(rf"\b({_alternatives(_WEEKDAY_WORDS_ES)})\b\.?(\s+pasad
 _DAY_OF_MONTH_ES = re.compile(
     r"\bel\s+(?:dia\s+)?(?:(\d{1,2})(?:ero|ro|er|o)?|(primero))\b(?![/:.,-]?\d)"
     r"(?!\s*(?:%|por\s+ciento|dias?\b|semanas?\b|mes(?:es)?\b|anos?\b|horas?\b|minutos?\b|y\s+media))")
+# Holidays people pick as a quit date, in both languages (eves before their days).
+_HOLIDAYS = (
+    (re.compile(r"\b(?:christmas|xmas)\s+eve\b|\bnoche\s*buena\b"), 12, 24),
+    (re.compile(r"\b(?:christmas|xmas)\b|\bnavidad(?:es)?\b"), 12, 25),
+    (re.compile(r"\bnew\s+year'?s\s+eve\b|\bnoche\s*vieja\b|\bfin\s+de\s+ano\b"), 12, 31),
+    (re.compile(r"\bnew\s+years?\b|\bnew\s+year'?s\s+day\b|\bano\s+nuevo\b"), 1, 1),
+)
+_WEEKEND = re.compile(r"\b(?:weekend|fin\s+de\s+semana|finde)\b")
+
+# "el lunes 14": the day of the month is the more specific part (the read-back shows both).
+_WEEKDAY_DAY_ES = re.compile(
+    rf"\b(?:{_alternatives(_WEEKDAY_WORDS_ES)})\s+(?:el\s+)?(\d{{1,2}})(?:ero|ro|er|o)?\b(?![/:.,-]?\d)"
+    r"(?!\s*(?:[ap]\.?\s?m\b|hrs?\b|horas?\b|de\s+la\b|del\s+medio|y\s+(?:media|cuarto)|en\s+punto))")
 _YESTERDAY_ES = re.compile(r"\b(?:(antier|anteayer|antes\s+de\s+ayer)|ayer)\b")
 
 
@@ -260,6 +278,9 @@ def parse_date(text: "str | Message", today: date, language: str = "en") -> date
     found, value = _explicit(low, today, language)
     if found:
         return value
+    for pattern, month, day in _HOLIDAYS:
+        if pattern.search(low):
+            return _month_day(month, day, None, today)
     for pattern in (_IN_SPAN, _SPAN_FROM):
         match = pattern.search(low)
         if match:
@@ -286,6 +307,11 @@ def _weekday_or_day(low: str, today: date) -> date | None:
     if match:
         ahead = (_WEEKDAY_WORDS[match[1]] - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
+    if _WEEKEND.search(low):   # the coming Saturday, or today on a Saturday or Sunday
+        return today + timedelta(days=(5 - today.weekday()) % 7 if today.weekday() < 6 else 0)
+    match = _WEEKDAY_DAY_ES.search(low)
+    if match:
+        return _next_day_of_month(int(match[1]), today)
     match = _WEEKDAY_ES.search(low)
     if match:
         weekday = _WEEKDAY_WORDS_ES[match[1]]

@@ -24,10 +24,13 @@ Spanish time form means something else in English), on accent-free text
 - "a las 8 de la noche", "8 de la mañana", "3 de la tarde", "1 de la madrugada",
   "por la tarde", "en la noche", "12 del mediodía"; "mediodía" (12:00) and "medianoche"
   (0:00); "7pm", "8 p. m.", "19:00 hrs", "a las 8 en punto".
-- "y media", "y cuarto", "menos cuarto", "y 10", "menos 5" after the hour
-  ("las 7 y media" is 7:30; "8 menos cuarto" is 7:45).
+- "y media", "y cuarto", "menos cuarto", "y 20", "menos 10" after the hour
+  ("las 7 y media" is 7:30; "8 menos cuarto" is 7:45). "y" with a number that could be
+  an hour (1 to 12) is not minutes: "entre las 7 y 8" is 7:00, not 7:08.
 - The cues for a bare number are "a las", "a la", "las", "hora", "tipo" ("tipo 8");
   after "a la" / "las", the hours one to twelve in words ("a la una", "a las ocho y media").
+- A range is read as its start, with the am/pm or part of the day written after its
+  end: "between 7 and 8pm", "de 7 a 8 pm", "entre las 7 y 8 de la noche" are 7:00 PM.
 - "de la noche" and "at night" with 12 are midnight, with 1 to 4 the small hours
   ("a las 2 de la noche" is 2:00 AM); "de la mañana" is AM, "de la tarde" PM.
 """
@@ -50,7 +53,7 @@ _TIME_RE = re.compile(
     (?<![\w$./,])(?<!\d:)
     (?P<num>\d{1,4}|\d{1,2}[:.]\d{2})
     (?![\d]|[.:/,]\d)
-    (?P<mins>\s+(?:y|menos)\s+(?:media|cuarto|\d{1,2})\b(?![:/.]\d))?
+    (?P<mins>\s+(?:y\s+(?:media|cuarto|0\d|1[3-9]|[2-5]\d)|menos\s+(?:cuarto|\d{1,2}))\b(?![:/.]\d))?
     (?:\s*(?P<ampm>[ap])\.?\s?m\b\.?|(?P<ap>[ap])\b)?
     (?P<oclock>\s*(?:o\s?'?\s?clock|en\s+punto)\b)?
     (?P<hrs>\s*(?:hrs?|horas)\b\.?)?
@@ -102,7 +105,8 @@ def _candidate(match: re.Match[str], text: str) -> tuple[bool, time | None]:
     half = mins.endswith(("media", "cuarto"))   # "7 y media": a time however it stands
     if match["hrs"] and not _is_24_hour(num):
         whole = False                           # "3 horas" alone is a length of time
-    if not (":" in num or marker or part or match["oclock"] or cued or whole or half):
+    ranged = ("", "") if marker or part else _range_end(text[match.end():])
+    if not (":" in num or marker or part or match["oclock"] or cued or whole or half or any(ranged)):
         return False, None
     if ":" in num or "." in num:
         hour_s, minute_s = re.split(r"[:.]", num)
@@ -113,6 +117,8 @@ def _candidate(match: re.Match[str], text: str) -> tuple[bool, time | None]:
     hour, minute = int(hour_s), int(minute_s)
     if minute > 59:
         return True, None
+    if not marker and not part:
+        marker, part = ranged
     if not marker and part:
         marker = "p" if part == "noon" or part.endswith(_PM_PARTS) else "a"
         if part.endswith(_NIGHT_PARTS) and (hour == 12 or 1 <= hour <= 4):
@@ -126,6 +132,19 @@ def _candidate(match: re.Match[str], text: str) -> tuple[bool, time | None]:
     if mins:
         return True, _shifted(hour, minute, mins)
     return True, time(hour, minute)
+
+
+# "between 7 and 8pm", "entre las 7 y 8 de la noche", "de 7 a 8 pm": the first hour
+# takes the am/pm or part of the day written after the second.
+_RANGE_END = re.compile(r"\s*(?:y|and|o|or|a|to|-)\s*(?:las\s+)?\d{1,2}(?:[:.]\d{2})?")
+
+
+def _range_end(rest: str) -> tuple[str | None, str]:
+    """(am/pm marker, part of the day) of the second time of a range that follows, if any."""
+    match = next(_TIME_RE.finditer(rest), None)
+    if match is None or not match["num"] or not _RANGE_END.fullmatch(rest[:match.end("num")]):
+        return None, ""
+    return match["ampm"] or match["ap"], match["part"] or ""
 
 
 def _shifted(hour: int, minute: int, mins: str) -> time | None:

@@ -69,6 +69,10 @@ MONDAY = date(2026, 11, 30)  # a Monday; Friday December 4, Monday December 7
         ("15 de enero del 2027", date(2027, 1, 15)),
         ("el 7 de diciembre", date(2026, 12, 7)),
         ("el lunes 7 de diciembre", date(2026, 12, 7)),
+        ("el lunes 14", date(2026, 12, 14)),        # the day of the month is more specific
+        ("viernes 11", date(2026, 12, 11)),
+        ("el lunes 8pm", date(2026, 12, 7)),         # a time, not the 8th
+        ("el lunes 8 de la noche", date(2026, 12, 7)),
         ("7 de dic", date(2026, 12, 7)),
         ("el 1 de septiembre", date(2027, 9, 1)),
         ("el 1 de setiembre", date(2027, 9, 1)),
@@ -84,6 +88,12 @@ MONDAY = date(2026, 11, 30)  # a Monday; Friday December 4, Monday December 7
         ("el 1ro", date(2026, 12, 1)),
         ("el primero", date(2026, 12, 1)),
         ("el 30", date(2026, 11, 30)),                # today is the 30th
+        ("en Navidad", date(2026, 12, 25)),
+        ("Nochebuena", date(2026, 12, 24)),
+        ("para Año Nuevo", date(2027, 1, 1)),
+        ("el año nuevo", date(2027, 1, 1)),
+        ("Nochevieja", date(2026, 12, 31)),
+        ("este fin de semana", date(2026, 12, 5)),
         # Past words are past dates, so the flow can say the date has gone.
         ("ayer", date(2026, 11, 29)),
         ("anteayer", date(2026, 11, 28)),
@@ -95,6 +105,27 @@ def test_a_spanish_date_is_read_in_either_language(text, expected):
     assert parse_date(text, MONDAY, language="es") == expected
     # Words mean the same to everyone: an English speaker who writes "mañana" is understood.
     assert parse_date(text, MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text, today, expected",
+    [
+        ("christmas", date(2026, 11, 30), date(2026, 12, 25)),
+        ("Christmas Eve", date(2026, 11, 30), date(2026, 12, 24)),
+        ("new year's day", date(2026, 11, 30), date(2027, 1, 1)),
+        ("New Years", date(2026, 11, 30), date(2027, 1, 1)),
+        ("new year's eve", date(2026, 11, 30), date(2026, 12, 31)),
+        ("after new year", date(2027, 1, 10), date(2027, 1, 1)),      # just gone: the flow says "past"
+        ("navidad", date(2027, 1, 30), date(2027, 12, 25)),
+        ("the weekend", date(2026, 12, 2), date(2026, 12, 5)),
+        ("fin de semana", date(2026, 12, 5), date(2026, 12, 5)),      # a Saturday: today
+        ("el fin de semana", date(2026, 12, 6), date(2026, 12, 6)),   # a Sunday: today
+        ("este finde", date(2026, 12, 7), date(2026, 12, 12)),
+    ],
+)
+def test_holidays_and_the_weekend_in_either_language(text, today, expected):
+    assert parse_date(text, today) == expected
+    assert parse_date(text, today, language="es") == expected
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,13 @@ from flows.timeparse import is_time_request, parse_part_of_day, parse_time
         ("a las 6 y cuarto", time(6, 15)),
         ("8 menos cuarto", time(7, 45)),
         ("a las 9 menos 10 de la noche", time(20, 50)),
-        ("a las 7 y 10", time(7, 10)),
+        ("a las 7 y 20", time(7, 20)),
+        ("a las 7 y 05", time(7, 5)),
+        ("entre las 7 y 8 de la noche", time(19, 0)),   # "y 8" is another hour, not minutes
+        ("a las 8 menos 10", time(7, 50)),
+        ("de 7 a 8 pm", time(19, 0)),
+        ("a las 7 o 8 de la mañana", time(7, 0)),
+        ("between 7 and 8pm", time(19, 0)),
         ("a las 19:00", time(19, 0)),
         ("a las 19:00 hrs", time(19, 0)),
         ("19 hrs", time(19, 0)),
@@ -72,7 +78,7 @@ def test_a_spanish_time_is_read(text, expected):
         "hora", "HORA", "me muero de hambre", "¿qué hora es?", "tengo 3 hijos",
         "mis hijos tienen 7 y 9", "en 3 horas", "3 horas", "llevo 45 días", "hace 2 años",
         "de la noche", "por la tarde", "la mañana", "mañana", "hora de dejarlo",
-        "llama al 988", "cuesta 9.30 dólares", "a las 25", "a las 7 y 75", "13 de la tarde",
+        "llama al 988", "cuesta 9.30 dólares", "a las 25", "a las 7:75", "13 de la tarde",
         "dos hijos", "ocho de la noche",   # hour words count only after "a la" / "las"
     ],
 )
