@@ -31,6 +31,12 @@ Two carrier cases go around step 1, because Twilio acted on the text before Stea
 Replies and follow-ups are the engine's words only: the helpline footer, GSM-7 and the
 segment limit are applied where texts leave (`flows.outgoing.outgoing`, the one door).
 The text is read once, as a `flows.message.Message`, by every recogniser.
+Language (issue 13): every turn writes in the person's language (State.language), its
+Context's content swapped once at the start (`flows.language.in_language`). ESPANOL /
+ENGLISH choose it (a route like any request); until they do, a text the language model is
+sure of (Understanding.language_of) switches it, after steps 1-3, with one line saying how
+to switch back. A Spanish carrier word (PARAR, AYUDA) gets its answer in Spanish; a crisis is
+answered in the language it was written in.
 """
 
 from __future__ import annotations
