@@ -147,7 +147,9 @@ class Conversation:
             outcome = engine.turn(inbound.body, state, self.context(now), opt_out_type=inbound.opt_out_type)
             # The one door for outgoing texts (flows.outgoing): the TwiML reply, `steady chat`
             # and the copy kept for a repeated delivery all get the text as sent.
-            replies = tuple(outgoing(reply, self.content.helpline) for reply in outcome.replies)
+            # The footer in the language the replies are in: the person's, as the turn left it.
+            footer = self.content.in_language(outcome.state.language).helpline
+            replies = tuple(outgoing(reply, footer) for reply in outcome.replies)
             throttled = recent >= self.settings.loop_limit and outcome.intent not in UNTHROTTLED
             if throttled:
                 replies = ()

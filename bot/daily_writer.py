@@ -28,6 +28,18 @@ from flows.timeparse import parse_hhmm
 log = logging.getLogger(__name__)
 
 
+def insert_by_language(session, rows: list[dict], languages: dict[int, str], content) -> set[int]:
+    """insert_new for rows of people in several languages: each with its language's
+    helpline footer (content/es/safety.yaml for Spanish), added at the one door."""
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(languages.get(row["person_id"], "en"), []).append(row)
+    written: set[int] = set()
+    for language, group in groups.items():
+        written |= insert_new(session, group, content.in_language(language).helpline)
+    return written
+
+
 def next_daily_at(state: State, now: datetime) -> datetime:
     return schedule.next_send_at(parse_hhmm(state.daily_time), state.timezone, now)
 
@@ -56,12 +68,12 @@ class Daily(Writer):
         advances_for: dict[tuple[str, str], datetime] = {}
         slots_for: dict[tuple[str, str, datetime], tuple[datetime | None, str | None]] = {}
         columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
-                   people.c.daily_next_at, people.c.flow, people.c.updated_at, people.c.private)
+                   people.c.daily_next_at, people.c.flow, people.c.updated_at, people.c.private, people.c.language)
         due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
 
         def write(session, rows) -> None:
             report.due += len(rows)
-            new_rows, advances, prompted = [], [], {}
+            new_rows, advances, prompted, languages = [], [], {}, {}
             taken = self._quit_date_days(session, [row.id for row in rows])
             for row in rows:
                 zone_key = (row.daily_time, row.timezone)
@@ -84,16 +96,18 @@ class Daily(Writer):
                 if (row.id, slot) in taken:   # merged into that day's quit-date text
                     report.skip(MERGED)
                     continue
-                _, body = daily_texts.compose(self.content, str(row.id), row.daily_cursor, row.daily_kinds)
+                content = self.content.in_language(row.language)     # the person's language
+                languages[row.id] = content.language
+                _, body = daily_texts.compose(content, str(row.id), row.daily_cursor, row.daily_kinds)
                 if daily_texts.invites_reply(body) and engine.prompt_may_replace(row.flow, slot_at):
                     prompted[row.id] = (slot_at, row.updated_at)
                 if row.private:     # PRIVATE: a neutral first line on the lock screen
-                    body = privacy.discreet(body, self.content, self.settings.program_name)
+                    body = privacy.discreet(body, content, self.settings.program_name)
                 new_rows.append({
                     "person_id": row.id, "kind": DAILY, "slot": slot, "body": body, "status": PENDING,
                     "due_at": slot_at, "next_attempt_at": slot_at, "attempts": 0, "created_at": now,
                 })
-            written = insert_new(session, new_rows, self.content.helpline)
+            written = insert_by_language(session, new_rows, languages, self.content)
             report.enqueued += len(written)
             report.skip(ALREADY_WRITTEN, len(new_rows) - len(written))
             for advance in advances:

@@ -140,6 +140,8 @@ class Person(Base):
     channel: Mapped[str] = mapped_column(String(16), default="sms", server_default="sms")
     timezone: Mapped[str] = mapped_column(String(64))                    # IANA
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # The person chose `language` (ESPANOL, ENGLISH): what they write never changes it then.
+    language_chosen: Mapped[bool] = mapped_column(default=False, server_default=false())
     opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     opted_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 from sqlalchemy import and_, bindparam, update
 
-from bot.scheduled_rows import DAILY, QUIT_DATE, EnqueueReport, Writer, for_each_due_batch, insert_new
+from bot.daily_writer import insert_by_language
+from bot.scheduled_rows import DAILY, QUIT_DATE, EnqueueReport, Writer, for_each_due_batch
 from bot.outbox import (
     ALREADY_WRITTEN,
     CANCELLED,
@@ -94,12 +95,12 @@ class QuitDates(Writer):
         """One row per due person and program day; the day's daily text makes way for it."""
         report = EnqueueReport()
         columns = (people.c.timezone, people.c.daily_time, people.c.plan, people.c.flow, people.c.plan_next_at,
-                   people.c.private)
+                   people.c.private, people.c.language)
         due = and_(people.c.plan_next_at <= now, REACHABLE)
 
         def write(session, rows) -> None:
             report.due += len(rows)
-            new_rows, advances, checkins = [], [], []
+            new_rows, advances, checkins, languages = [], [], [], {}
             for row in rows:
                 due_slot = latest_due(row.plan, row.daily_time, row.timezone, row.plan_next_at, now)
                 after_day = due_slot[0] if due_slot else schedule.local_date_of(row.plan_next_at, row.timezone)
@@ -118,9 +119,11 @@ class QuitDates(Writer):
                     report.skip(refused)
                     continue
                 offset = (day - quit_date_of(row.plan)).days
-                body = quit_program.compose(offset, row.plan, self.content)
+                content = self.content.in_language(row.language)     # the person's language
+                languages[row.id] = content.language
+                body = quit_program.compose(offset, row.plan, content)
                 if row.private:     # PRIVATE: a neutral first line on the lock screen
-                    body = privacy.discreet(body, self.content, self.settings.program_name)
+                    body = privacy.discreet(body, content, self.settings.program_name)
                 slot = schedule.slot_key(day)
                 new_rows.append({
                     "person_id": row.id, "kind": QUIT_DATE, "slot": slot, "body": body, "status": PENDING,
@@ -128,7 +131,7 @@ class QuitDates(Writer):
                 })
                 if quit_program.is_checkin(offset) and not is_plan_flow(row.flow):
                     checkins.append({"pid": row.id, "flow": engine.checkin_flow(planned, offset)})
-            written = insert_new(session, new_rows, self.content.helpline)
+            written = insert_by_language(session, new_rows, languages, self.content)
             report.enqueued += len(written)
             report.skip(ALREADY_WRITTEN, len(new_rows) - len(written))
             for new_row in new_rows:      # merged: the quit-date text replaces that day's daily text

@@ -26,6 +26,7 @@ class Schedules:
     def __init__(self, daily: Daily, quit_dates: QuitDates, outbox: Outbox, footer: str):
         self.outbox = outbox
         self.footer = footer
+        self.content = daily.content      # for the footer in each person's language (issue 13)
         self.writers = (quit_dates, daily)
         self.handlers = {
             CancelScheduled: self._cancel,
@@ -49,5 +50,6 @@ class Schedules:
         self.outbox.cancel_pending(tx.session, person.id, command.kinds)
 
     def _follow_up(self, tx, person, followup: FollowUp, state: State, now: datetime) -> None:
-        body = outgoing(followup.text, self.footer)     # the one door, where it enters the outbox
+        footer = self.content.in_language(state.language).helpline if self.content is not None else self.footer
+        body = outgoing(followup.text, footer)     # the one door, where it enters the outbox
         self.outbox.schedule_followup(tx.session, person.id, followup.kind, followup.due_at, body, now, state.timezone)

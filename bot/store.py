@@ -252,6 +252,7 @@ class Tx:
             opted_out=person.opted_out,
             timezone=person.timezone,
             language=person.language,
+            language_chosen=bool(getattr(person, "language_chosen", False)),
             flow=_to_json(person.flow),       # a copy: the engine never shares the ORM's dict
             daily_enabled=person.daily_enabled,
             daily_time=person.daily_time,
@@ -276,6 +277,7 @@ class Tx:
         person.opted_out = state.opted_out
         person.timezone = state.timezone
         person.language = state.language
+        person.language_chosen = state.language_chosen
         person.flow = _to_json(state.flow)
         person.daily_enabled = state.daily_enabled
         person.daily_time = state.daily_time

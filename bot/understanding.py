@@ -49,7 +49,8 @@ TOPIC_C = 1.0
 ANSWER_C = 1.0
 SVM_TEMPERATURE = 4.0
 # Bump when features or training change, so a cached model is never reused wrongly.
-VERSION = "5"
+VERSION = "6"
+LANGUAGE_C = 1.0
 
 
 @dataclass(frozen=True)
@@ -154,12 +155,38 @@ def train(corpus: Corpus, examples: Sequence[Example] | None = None) -> Trained:
     names = [""] * len(vocabulary)
     for feature, column in vocabulary.items():
         names[column] = feature
+    language_vectorizer, language_model = train_language(examples)
     models = Models(
         vectorizer=Vectorizer(vocabulary, tfidf.idf_.copy()),
         main=main_model, topic=topic_model, answer=answer_model,
         feature_names=tuple(names),
+        language=language_model, language_vectorizer=language_vectorizer,
     )
     return Trained(models, tuple(all_texts), matrix, examples)
+
+
+# --- the language a text is written in (issue 13) -----------------------------------------
+
+def _letters(text: str) -> list[str]:
+    """The character 3-5-grams of `flows.classifier.features` alone: how a language spells,
+    not which words the corpus happens to use for each intent."""
+    return [feature for feature in features(text) if feature.startswith("c:")]
+
+
+def language_label(example: Example) -> str:
+    """The example's language: `Example.language` (from its file name: `_es` is Spanish)."""
+    return getattr(example, "language", "") or "en"
+
+
+def train_language(examples: Sequence[Example]) -> tuple[Vectorizer, LinearModel]:
+    """A linear SVM over character n-grams telling Spanish from English, trained on the
+    corpus by each example's language. Classes balanced: English examples outnumber
+    Spanish ones several times, and a Spanish text must not be pulled to English."""
+    tfidf = TfidfVectorizer(analyzer=_letters, sublinear_tf=True, norm="l2", dtype=np.float64)
+    matrix = tfidf.fit_transform([e.text for e in examples])
+    model = _fit(matrix, [language_label(e) for e in examples], LANGUAGE_C, balanced=True)
+    vocabulary = {str(k): int(v) for k, v in tfidf.vocabulary_.items()}
+    return Vectorizer(vocabulary, tfidf.idf_.copy()), model
 
 
 # --- built once per process, cached on disk by a hash of the examples ---------------------
@@ -169,20 +196,22 @@ _MEMORY: dict[str, Models] = {}
 
 def fingerprint(corpus: Corpus) -> str:
     """A hash of everything training depends on: the examples, their labels, the version."""
-    digest = hashlib.sha256(f"{VERSION}|{MAIN_C}|{TOPIC_C}|{ANSWER_C}|{SVM_TEMPERATURE}".encode())
+    digest = hashlib.sha256(f"{VERSION}|{MAIN_C}|{TOPIC_C}|{ANSWER_C}|{SVM_TEMPERATURE}|{LANGUAGE_C}".encode())
     for e in corpus.examples:
-        digest.update(f"\x1e{e.group}\x1f{e.label}\x1f{e.kind}\x1f{e.text}".encode())
+        digest.update(f"\x1e{e.group}\x1f{e.label}\x1f{e.kind}\x1f{language_label(e)}\x1f{e.text}".encode())
     return digest.hexdigest()[:24]
 
 
 def _save(models: Models, path: Path) -> None:
     arrays = {"idf": models.vectorizer.idf}
     meta = {"features": list(models.feature_names)}
-    for name in ("main", "topic", "answer"):
+    for name in ("main", "topic", "answer", "language"):
         model: LinearModel = getattr(models, name)
         arrays[f"{name}_w"] = model.weights
         arrays[f"{name}_b"] = model.intercept
         meta[name] = {"labels": list(model.labels), "temperature": model.temperature}
+    arrays["language_idf"] = models.language_vectorizer.idf
+    meta["language_features"] = sorted(models.language_vectorizer.vocabulary, key=models.language_vectorizer.vocabulary.get)
     private_folder(path.parent)       # the models are built from people-like texts: private too
     partial = path.with_suffix(".tmp.npz")
     np.savez(partial, meta=np.asarray(json.dumps(meta)), **arrays)
@@ -197,12 +226,14 @@ def _load(path: Path) -> Models | None:
             built = {
                 name: LinearModel(tuple(meta[name]["labels"]), data[f"{name}_w"], data[f"{name}_b"],
                                   float(meta[name]["temperature"]))
-                for name in ("main", "topic", "answer")
+                for name in ("main", "topic", "answer", "language")
             }
             vectorizer = Vectorizer({feature: i for i, feature in enumerate(names)}, data["idf"])
+            language_vectorizer = Vectorizer({feature: i for i, feature in enumerate(meta["language_features"])},
+                                             data["language_idf"])
     except (OSError, ValueError, KeyError):
         return None
-    return Models(vectorizer=vectorizer, feature_names=names, **built)
+    return Models(vectorizer=vectorizer, feature_names=names, language_vectorizer=language_vectorizer, **built)
 
 
 def models_for(corpus: Corpus, cache_dir: str | Path | None = None) -> Models:
@@ -229,3 +260,42 @@ def models_for(corpus: Corpus, cache_dir: str | Path | None = None) -> Models:
                 log.warning("understanding: could not cache the models (%s)", exc.strerror or exc)
     _MEMORY[key] = models
     return models
+
+
+def evaluate_language(corpus: Corpus, folds: int = 5, seed: int = 0,
+                      thresholds: Sequence[float] = (0.5, 0.8, 0.9, 0.95)) -> dict:
+    """Cross-validated figures of the language model (`Understanding.language_of`'s rules
+    included): accuracy and how many texts are left unsure, by language and for short
+    texts (2-3 words), at each threshold. For the notes and `steady eval`."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from flows.message import Message
+    from flows.understand import AMBIGUOUS_WORDS, LANGUAGE_MIN_WORDS
+
+    examples = list(corpus.examples)
+    labels = [language_label(e) for e in examples]
+    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    predicted: list[tuple[str, float] | None] = [None] * len(examples)
+    for train_rows, test_rows in split.split(examples, labels):
+        vectorizer, model = train_language([examples[i] for i in train_rows])
+        for i in test_rows:
+            message = Message.of(examples[i].text)
+            words = message.words
+            if len(words) < LANGUAGE_MIN_WORDS or all(w in AMBIGUOUS_WORDS for w in words):
+                continue
+            predicted[i] = model.best(vectorizer.vector(message))
+    figures: dict = {}
+    for threshold in thresholds:
+        rows = {}
+        for group in ("en", "es", "short en", "short es"):
+            language = group.split()[-1]
+            chosen = [i for i, e in enumerate(examples) if labels[i] == language
+                      and (not group.startswith("short") or 2 <= len(Message.of(e.text).words) <= 3)]
+            said = [predicted[i] if predicted[i] and predicted[i][1] >= threshold else None for i in chosen]
+            read = [p for p in said if p is not None]
+            right = sum(1 for i, p in zip(chosen, said) if p is not None and p[0] == language)
+            wrong = len(read) - right
+            rows[group] = {"texts": len(chosen), "right": right, "wrong": wrong,
+                           "unsure": len(chosen) - len(read)}
+        figures[threshold] = rows
+    return figures

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from flows.content import FILES, Content, ContentError, build
+from flows.content import FILES, LANGUAGES, TRANSLATED_FILES, Content, ContentError, build
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,9 +44,9 @@ class ContentLoader(yaml.SafeLoader):
 
 
 
-def parse(path: Path) -> object:
+def parse(path: Path, name: str | None = None) -> object:
     """One file's data. Raises ContentError naming the file for a missing file or bad YAML."""
-    name = path.name
+    name = name or path.name
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -87,13 +87,20 @@ def load(directory: str | Path | None = None, *, examples: bool = True) -> Conte
     from dataclasses import replace
 
     folder = Path(directory) if directory is not None else HERE
-    stamp = tuple(_stamp(folder / name) for name in FILES)
+    others = [language for language in LANGUAGES if language != "en"]
+    stamp = tuple(_stamp(folder / name) for name in FILES) + tuple(
+        _stamp(folder / language / name) for language in others for name in TRANSLATED_FILES)
     loaded = _CONTENT_CACHE.get(stamp)
     if loaded is None:
-        loaded = build({name: parse(folder / name) for name in FILES})
+        translations = {language: {name: parse(folder / language / name, f"{language}/{name}")
+                                   for name in TRANSLATED_FILES} for language in others}
+        loaded = build({name: parse(folder / name) for name in FILES}, translations)
         _CONTENT_CACHE[stamp] = loaded
     if examples and (folder / "examples").is_dir():
-        loaded = replace(loaded, examples=load_examples(folder / "examples"))
+        corpus = load_examples(folder / "examples")
+        # Every language shares the examples: each is copied with them, and joined again.
+        loaded = Content.joined(*(replace(loaded.in_language(language), examples=corpus)
+                                  for language in loaded.languages))
     return loaded
 
 

@@ -46,6 +46,9 @@ Decisions:
     with more words, "i want to stop using", "how do i stop", "i want to quit". A person
     in distress may say them, and an opt-out silences everything, crisis replies
     included.
+- AYUDA is HELP in Spanish (issue 13), as the whole message only, like HELP: a carrier
+  keyword Steady answers itself (Twilio does not know it). A Spanish keyword or phrase
+  (`spanish_keyword`) gets its confirmation in Spanish.
 - HELP and INFO count only as the whole message. "help me", "i need help", "help me
   make a quit plan" go to the matcher or the menu/fallback.
 """
@@ -60,7 +63,7 @@ from flows.message import Message
 
 __all__ = [
     "carrier_keyword", "carrier_blocked", "carrier_said", "STOP_WORDS", "OTHER_STOP_WORDS", "START_WORDS",
-    "HELP_WORDS", "OPT_IN_WHEN_OPTED_OUT",
+    "HELP_WORDS", "OPT_IN_WHEN_OPTED_OUT", "SPANISH_HELP_WORDS", "spanish_keyword",
 ]
 
 STOP_WORDS = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT")   # Twilio's
@@ -68,13 +71,15 @@ OTHER_STOP_WORDS = ("ALTO", "PARAR", "PARA", "BASTA", "CANCELAR", "BAJA", "ARRET
 START_WORDS = ("START", "UNSTOP")
 OPT_IN_WHEN_OPTED_OUT = ("YES",)
 HELP_WORDS = ("HELP", "INFO")
+SPANISH_HELP_WORDS = ("AYUDA",)                                                               # Steady's own
 OPT_OUT_TYPES = {"STOP": "stop", "START": "start", "HELP": "help"}   # Twilio's OptOutType values
 KEYWORD_CHARS = 32        # the consent record's keyword column
 
 # The whole (normalised) message Twilio itself acts on: it opts in on exactly these.
 _TWILIO_START = {word.lower(): word for word in START_WORDS}
 _TWILIO_STOP = frozenset(word.lower() for word in STOP_WORDS)
-_HELP = {word.lower(): word for word in HELP_WORDS}
+_HELP = {word.lower(): word for word in HELP_WORDS + SPANISH_HELP_WORDS}
+_SPANISH_WORDS = frozenset(word.lower() for word in OTHER_STOP_WORDS + SPANISH_HELP_WORDS) - {"arret"}
 
 # Whole-message (folded) spellings that mean an opt-out, beyond Twilio's words themselves.
 _WHOLE_STOP = {
@@ -129,6 +134,20 @@ _OPT_OUT_PHRASES = re.compile(
 # Mentions of the daily messages: a request about them, not a full opt-out.
 _DAILY = re.compile(r"\b(?:daily|dailies|every day|everyday|each day|morning|mornings|reminders?|encouragement|mindfulness|prompts?)\b")
 _HOW_TO_STOP_USING = re.compile(r"\bstop (?:using|doing|taking|smoking|shooting|getting high)\b")
+
+
+_SPANISH_PHRASES = re.compile(
+    r"\bno mas (?:mensajes|textos)\b"
+    r"|\bno me (?:mandes|envies|escribas|manden|envien|escriban) (?:mas|mensajes|textos)\b"
+    r"|\b(?:darme|dame|denme) de baja\b"
+)
+
+
+def spanish_keyword(text: Message | str) -> bool:
+    """A carrier keyword or opt-out phrase in Spanish (PARAR, ALTO, AYUDA, "no mas
+    mensajes"): its confirmation is sent in Spanish."""
+    folded = Message.of(text).folded
+    return folded in _SPANISH_WORDS or bool(_SPANISH_PHRASES.search(folded))
 
 
 def _fuzzy_unsubscribe(text: str) -> bool:

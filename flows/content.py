@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flows.content_measure import check
+from flows.content_measure import check, check_language
 from flows.content_schema import (
     CHECKIN_DAYS,
     CRISIS_MAX_SEGMENTS,
     DAILY,
     DATE_SAMPLE,
     FILES,
+    LANGUAGES,
+    TRANSLATED_FILES,
     KEYWORDS,
     MAX_SEGMENTS,
     MESSAGE_IDS,
@@ -52,10 +54,10 @@ from flows.content_types import (
     QuitDayText,
     coping_menu,
 )
-from flows.content_validate import read
+from flows.content_validate import read, read_translation
 
 __all__ = [
-    "CHECKIN_DAYS", "CRISIS_MAX_SEGMENTS", "DAILY", "DATE_SAMPLE", "FILES", "KEYWORDS", "MAX_SEGMENTS",
+    "CHECKIN_DAYS", "CRISIS_MAX_SEGMENTS", "DAILY", "DATE_SAMPLE", "FILES", "LANGUAGES", "TRANSLATED_FILES", "KEYWORDS", "MAX_SEGMENTS",
     "MESSAGE_IDS", "MESSAGES", "MUST_CONTAIN", "PERSONAL", "PERSONAL_MAX", "PLAN", "PLAN_FLOW_IDS",
     "PLAN_MUST_CONTAIN", "PROGRAM_MAX", "QUIT_DAY_KEYS", "QUIT_KEYWORD", "SAFETY", "SAMPLES", "STIGMA",
     "SUPPORT_MAX", "TIME_MAX", "ZONE_MAX", "Content", "ContentError", "CrisisTexts", "IntentWords",
@@ -63,14 +65,22 @@ __all__ = [
 ]
 
 
-def build(raw: Mapping[str, Any]) -> Content:
-    """Validate parsed content files ({"safety.yaml": {...}, ...}) into a Content.
+def build(raw: Mapping[str, Any], translations: Mapping[str, Mapping[str, Any]] | None = None) -> Content:
+    """Validate parsed content files ({"safety.yaml": {...}, ...}) into a Content, with
+    each translation's files ({"es": {"messages.yaml": {...}, ...}}) as its languages.
 
-    Raises the first ContentError found: the structure of each file first, then every
-    text as `check` measures it.
+    Raises the first ContentError found: the structure of each file first (a translation
+    against the English), then every text of every language as `check` measures it.
     """
     content = read(raw)
-    for report in check(content):
+    _refuse(check_language(content))           # English first: a translation is read against it
+    others = [read_translation(files, language, content) for language, files in (translations or {}).items()]
+    for other in others:
+        _refuse(check_language(other))
+    return Content.joined(content, *others)
+
+
+def _refuse(reports: list[MessageReport]) -> None:
+    for report in reports:
         if report.problems:
             raise ContentError(report.file, report.key, report.problems[0])
-    return content

@@ -12,8 +12,11 @@ from flows.content_schema import (
     CHECKIN_DAYS,
     CRISIS_MAX_SEGMENTS,
     CRISIS_TEXT_KEYS,
-    DATE_SAMPLE,
+    DATE_SAMPLE as DATE_SAMPLE_EN,
+    DATE_SAMPLE_ES,
     DV_HOTLINE,
+    ENGLISH,
+    SPANISH,
     MAX_SEGMENTS,
     PERSONAL,
     PERSONAL_SAMPLE,
@@ -37,18 +40,37 @@ from flows.content_validate import (
     template_problems,
 )
 from flows.helpline import ensure_helpline
+from flows.outgoing import segment_limit
+from flows.preferences import kind_labels
 
 
 def check(content: Content) -> list[MessageReport]:
     """Every sendable text as sent (placeholders at their longest, helpline footer added),
-    measured, with every problem found. An empty problem list means the text is fine."""
+    measured, with every problem found, in every language (English first). An empty
+    problem list means the text is fine."""
+    reports: list[MessageReport] = []
+    for language in content.languages:
+        reports += check_language(content.in_language(language))
+    return reports
+
+
+def check_language(content: Content) -> list[MessageReport]:
+    """`check` for one language's texts only (the crisis kinds, shared, with English)."""
+    language = content.language
+    english = language == ENGLISH
+    prefix = "" if english else f"{language}/"
+
+    def measure(id: str, raw: str, sent: str, problems: list[str], limit: int = MAX_SEGMENTS,
+                gsm_only: bool = False) -> MessageReport:
+        return _measure(prefix + id, raw, sent, problems, limit, language, gsm_only or english)
+
     footer = content.helpline
     reports = [
-        _measure("safety.helpline", footer, footer, footer_problems(footer)),
-        _measure("safety.crisis", content.crisis, content.crisis, crisis_problems(content.crisis),
-                 limit=CRISIS_MAX_SEGMENTS),
+        measure("safety.helpline", footer, footer, footer_problems(footer), gsm_only=True),
+        measure("safety.crisis", content.crisis, content.crisis, crisis_problems(content.crisis),
+                limit=CRISIS_MAX_SEGMENTS, gsm_only=True),
     ]
-    for kind, texts in content.crisis_kinds.items():
+    for kind, texts in (content.crisis_kinds.items() if english else ()):   # shared: checked once
         for key in CRISIS_TEXT_KEYS:
             text = getattr(texts, key)
             problems = crisis_problems(text) + first_segment_problems(text)
@@ -59,10 +81,12 @@ def check(content: Content) -> list[MessageReport]:
     for topic, texts in content.crisis_topics.items():
         for kind, text in texts.items():
             id = f"safety.crisis_topics.{topic}" + ("" if kind == "default" else f".{kind}")
-            reports.append(_measure(id, text, _as_sent(text, footer), no_braces(text), limit=CRISIS_MAX_SEGMENTS))
+            reports.append(measure(id, text, _as_sent(text, footer), no_braces(text), limit=CRISIS_MAX_SEGMENTS,
+                                   gsm_only=True))
+    samples = samples_in(language)
     for id, template in content.messages.items():
-        problems, filled = template_problems(MESSAGE_SPEC.get(id), template, SAMPLES)
-        reports.append(_measure(f"messages.{id}", template, _as_sent(filled, footer), problems))
+        problems, filled = template_problems(MESSAGE_SPEC.get(id), template, samples, language)
+        reports.append(measure(f"messages.{id}", template, _as_sent(filled, footer), problems))
     seen: dict[str, str] = {}
     for kind in ("encouragement", "mindfulness"):
         for n, text in enumerate(getattr(content, kind), 1):
@@ -71,20 +95,31 @@ def check(content: Content) -> list[MessageReport]:
             first = seen.setdefault(fold(text), id)
             if first != id:
                 problems.append(f"same text as {first}")
-            reports.append(_measure(id, text, _as_sent(text, footer), problems))
-    return reports + _plan_reports(content.plan, footer)
+            reports.append(measure(id, text, _as_sent(text, footer), problems))
+    return reports + _plan_reports(content.plan, footer, measure, language)
+
+
+def samples_in(language: str) -> dict[str, str]:
+    """The placeholders at their longest in this language (the daily kinds are named in it)."""
+    samples = {**SAMPLES, "kinds": max(kind_labels(language).values(), key=len)}
+    if language == SPANISH:        # flows.timeparse.format_time(language="es"): "12:30 p.m."
+        samples.update({name: "12:30 p.m." for name in ("time", "nearest", "earliest", "latest")})
+    return samples
 
 
 def _measure(id: str, raw: str, sent: str, problems: list[str],
-             limit: int = MAX_SEGMENTS) -> MessageReport:
+             limit: int = MAX_SEGMENTS, language: str = ENGLISH, gsm_only: bool = True) -> MessageReport:
     """The rules every text shares (on the text as written), then the caller's, then the
-    length (on the text as sent)."""
-    found = shared_problems(raw) + problems
+    length (on the text as sent). A Spanish text that may be UCS-2 has the same number
+    of characters as its GSM-7 limit allows (`segment_limit`)."""
+    found = shared_problems(raw, language, gsm_only) + problems
     count = gsm.segments(sent)
+    if not gsm_only:
+        limit = segment_limit(limit, sent)
     if count > limit:
         per_part = gsm.LIMITS[gsm.encoding(sent)][1]
         excess = sum(gsm.units(sent)) - limit * per_part
-        why = "" if gsm.is_gsm7(sent) else " (sent as UCS-2 because of a non-GSM-7 character)"
+        why = "" if gsm.is_gsm7(sent) else f" (sent as UCS-2 because of \"{ucs2_reason(sent)}\")"
         found.append(f"too long: {count} segments as sent with the helpline footer{why}; "
                      f"at most {limit}. Cut about {excess} characters")
     return MessageReport(id=id, text=sent, encoding=gsm.encoding(sent), characters=len(sent),
@@ -105,13 +140,20 @@ def _longest(texts: list[str]) -> str:
     return max(texts, key=lambda t: (sum(gsm.units(t)), t)) if texts else ""
 
 
-def _plan_samples(plan: PlanTexts) -> dict[str, str]:
+def ucs2_reason(text: str) -> str:
+    """The first character that makes a text UCS-2 ("" for a GSM-7 text)."""
+    found = gsm.first_non_gsm(text)
+    return found[1] if found else ""
+
+
+def _plan_samples(plan: PlanTexts, language: str = ENGLISH) -> dict[str, str]:
     """Each plan placeholder at its longest: the fixed parts as the flow fills them, the
     person's own words at PERSONAL_MAX (the flow cuts them to fit)."""
     flow = plan.flow
     not_set = flow.get("show_not_set", "")
+    DATE_SAMPLE = DATE_SAMPLE_ES if language == SPANISH else DATE_SAMPLE_EN  # noqa: N806
     return {
-        **SAMPLES,
+        **samples_in(language),
         "date": DATE_SAMPLE,
         "options": coping_menu(plan.coping_options),
         "parts": "\n".join(f"{n} {label}" for n, label in enumerate(plan.menu_parts.values(), 1)),
@@ -122,14 +164,14 @@ def _plan_samples(plan: PlanTexts) -> dict[str, str]:
     }
 
 
-def _plan_reports(plan: PlanTexts, footer: str) -> list[MessageReport]:
+def _plan_reports(plan: PlanTexts, footer: str, _measure=_measure, language: str = ENGLISH) -> list[MessageReport]:
     """plan.yaml's texts as sent: a lead with the longest question it can sit above, a
     check-in day with its question, a personal text with answers PERSONAL_MAX long."""
-    samples = _plan_samples(plan)
+    samples = _plan_samples(plan, language)
     reports = []
     filled_flow: dict[str, str] = {}
     for id, template in plan.flow.items():
-        problems, filled = template_problems(PLAN_SPEC.get(id), template, samples)
+        problems, filled = template_problems(PLAN_SPEC.get(id), template, samples, language)
         filled_flow[id] = filled
         if id in PLAN_LEADS:
             questions = [filled_flow.get(q) or safe_fill(plan.flow.get(q, ""), samples) for q in PLAN_QUESTIONS]

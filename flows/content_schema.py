@@ -23,6 +23,21 @@ KEYWORDS = "keywords.yaml"
 PLAN = "plan.yaml"
 FILES = (SAFETY, MESSAGES, DAILY, KEYWORDS, PLAN)
 
+# Languages: English is the root folder; each other language has a folder of its own
+# (content/es/) holding these files with the same ids. Keywords, examples and the
+# crisis kinds (bilingual) are shared.
+ENGLISH = "en"
+SPANISH = "es"
+LANGUAGES = (ENGLISH, SPANISH)
+TRANSLATED_FILES = (SAFETY, MESSAGES, DAILY, PLAN)
+# safety.yaml of a translation: the crisis kinds are in the root file, in both languages.
+TRANSLATED_SAFETY_KEYS = ("helpline", "crisis", "crisis_topics")
+
+
+def file_in(language: str, name: str) -> str:
+    """The file name errors and `steady content check` use: "messages.yaml", "es/messages.yaml"."""
+    return name if language == ENGLISH else f"{language}/{name}"
+
 # The roles a text plays. A LEAD goes on the line above a QUESTION or an ENDING, in the
 # same text, so it is measured above the longest of them.
 REPLY = "reply"
@@ -41,6 +56,36 @@ class Spec:
     must_contain: tuple[str, ...] = ()          # words it cannot lose (carrier rules, keywords)
     role: str = REPLY
     lock_screen: bool = False                   # shown on a lock screen: no drug or program words (PRIVATE)
+    es: tuple[str, ...] | None = None           # what the Spanish text must contain (None: `must_contain_in`)
+
+    def must_contain_in(self, language: str) -> tuple[str, ...]:
+        """The words this text cannot lose in `language`. Spanish keeps what reads the
+        same in both (placeholders, numbers, STOP, START, PLAN...) unless `es` says."""
+        if language == ENGLISH:
+            return self.must_contain
+        if self.es is not None:
+            return self.es
+        return tuple(IN_SPANISH.get(word, word) for word in self.must_contain
+                     if word in IN_SPANISH or _same_in_spanish(word))
+
+
+# Words a Spanish text keeps as they are: keywords Twilio and Steady read in both
+# languages. Anything with a digit or a placeholder is kept too.
+SAME_IN_SPANISH = frozenset({"STOP", "START", "PLAN", "NO", "ENGLISH", "ESPANOL"})
+# The words a Spanish text must hold instead (the Spanish keywords of content/keywords.yaml).
+IN_SPANISH: Mapping[str, str] = MappingProxyType({
+    "naloxone": "naloxona", "YES": "SI", "DELETE": "BORRAR", "HELP": "AYUDA", "DAILY": "DIARIO",
+    "DAILY OFF": "DIARIO NO", "PRIVATE": "PRIVADO", "PRIVATE OFF": "PRIVADO NO", "CRAVING": "GANAS",
+    "TREATMENT": "TRATAMIENTO", "SKIP": "SALTAR", "NEW": "NUEVO", "TIME": "HORA", "ZONE": "ZONA",
+    "10 minutes": "10 minutos", "erased": "borrado", "text again": "vuelvas a escribir",
+    "1 msg/day": "1 mensaje al día", "Msg&data rates may apply": "Pueden aplicarse tarifas de mensajes y datos",
+})
+# The CTIA disclosure in Spanish (issue 13).
+RATES_ES = "Pueden aplicarse tarifas de mensajes y datos"
+
+
+def _same_in_spanish(word: str) -> bool:
+    return word in SAME_IN_SPANISH or word.startswith("{") or any(c.isdigit() for c in word)
 
 
 @dataclass(frozen=True)
@@ -55,7 +100,8 @@ class Placeholder:
 MESSAGE_SPECS: tuple[Spec, ...] = (
     Spec("menu", "an empty text, or a request for the menu"),
     Spec("help", "HELP", ("program", "support"),
-         ("{program}", "{support}", "Msg&data rates may apply", "STOP", "988")),
+         ("{program}", "{support}", "Msg&data rates may apply", "STOP", "988"),
+         es=("{program}", "{support}", RATES_ES, "PARAR", "988")),
     Spec("craving", "CRAVING"),
     Spec("withdrawal", "WITHDRAWAL"),
     Spec("treatment", "TREATMENT"),
@@ -66,7 +112,9 @@ MESSAGE_SPECS: tuple[Spec, ...] = (
     Spec("start_confirm", "START after an opt-out", ("program",), ("{program}",)),
     Spec("daily_on", "signing up for DAILY", ("program", "time", "zone"),
          ("{program}", "{time}", "{zone}", "1 msg/day", "Msg&data rates may apply", "HELP", "STOP", "DAILY OFF",
-          "PRIVATE")),
+          "PRIVATE"),
+         es=("{program}", "{time}", "{zone}", "1 mensaje al día", RATES_ES, "AYUDA", "PARAR", "DIARIO NO",
+             "PRIVADO")),
     Spec("daily_off", "DAILY OFF", (), ("DAILY",)),
     Spec("craving_followup", "about 15 minutes after CRAVING", (), ("CRAVING",)),
     Spec("slip", "SLIP, \"I used\", \"I relapsed\": no shame, safety first, a way back to PLAN", (),
@@ -102,6 +150,10 @@ MESSAGE_SPECS: tuple[Spec, ...] = (
     Spec("private_off", "PRIVATE OFF", (), ("PRIVATE",)),
     Spec("private_opener", "the first line of each scheduled text after PRIVATE (a lock screen shows it: no "
                            "drug or program words)", ("program",), ("{program}",), lock_screen=True),
+    Spec("language_set", "ESPANOL / ENGLISH: the language chosen, and how to switch back", (),
+         ("ESPANOL",), es=("ENGLISH",)),
+    Spec("language_detected", "one line after Steady starts answering in the language a person writes in",
+         (), ("ESPANOL",), es=("ENGLISH",)),
     Spec("unavailable", "Steady's database is down or too slow and the text is not a crisis "
                         "(a crisis text still gets the crisis reply)", (), ("911", "988")),
 )
@@ -124,7 +176,8 @@ PLAN_SPECS: tuple[Spec, ...] = (
     Spec("ask_mat", "question 5: talk to a provider about medication (MAT)?", (), ("YES", "NO", "SKIP"), QUESTION),
     Spec("retry_mat", "question 5 again", (), ("YES", "NO"), RETRY),
     Spec("ask_texts", "question 6: consent to the quit-date texts", ("program", "time"),
-         ("{program}", "YES", "NO", "Msg&data rates may apply", "STOP"), QUESTION),
+         ("{program}", "YES", "NO", "Msg&data rates may apply", "STOP"), QUESTION,
+         es=("{program}", "SI", "NO", RATES_ES, "PARAR")),
     Spec("retry_texts", "question 6 again", (), ("YES", "NO"), RETRY),
     Spec("menu", "PLAN when a plan is saved: change one part or NEW", ("parts",), ("{parts}", "NEW"), QUESTION),
     Spec("retry_menu", "the menu again", (), (), RETRY),
@@ -207,6 +260,8 @@ PERSONAL_SAMPLE = ("words of my own " * 4)[:PERSONAL_MAX]
 
 MAX_SEGMENTS = 3
 CRISIS_MAX_SEGMENTS = 2
+# The longest date the flow reads back in Spanish (flows.dates, language="es").
+DATE_SAMPLE_ES = "miércoles 30 de septiembre"
 FOOTER_MAX_CHARACTERS = 60
 MIN_DAILY = 30
 CRISIS_NUMBERS = ("911", "988", HELPLINE_NUMBER)
@@ -215,6 +270,13 @@ CRISIS_TEXT_KEYS = ("en", "es", "again", "again_es")
 DV_HOTLINE = "1-800-799-7233"
 
 STIGMA = re.compile(r"\b(addicts?|junkies|junkie|junky|abusers?|clean|dirty)\b", re.IGNORECASE)
+# Spanish: whole words only, so "adicción", "limpiar", "ensuciar" pass.
+STIGMA_ES = re.compile(r"\b(adict[oa]s?|drogadict[oa]s?|limpi[oa]s?|suci[oa]s?|yonquis?|yonkis?)\b", re.IGNORECASE)
+# SAMHSA's text service is English only (FACTS.md): never offered in Spanish.
+ENGLISH_ONLY_ES = re.compile(r"HELP4U|435748", re.IGNORECASE)
+# Spanish letters outside GSM-7 (é ñ ü ¿ ¡ are in it): a Spanish text holding them goes
+# as UCS-2, allowed outside crisis texts within the same character budget.
+SPANISH_UCS2 = frozenset("áíóúÁÍÓÚ")
 QUIT_KEYWORD = re.compile(r"\bQUIT\b")
 # Words a lock screen must not show for a person who asked for PRIVATE (Spec.lock_screen).
 LOCK_SCREEN_WORDS = re.compile(
@@ -230,11 +292,13 @@ def markdown_table(specs: tuple[Spec, ...]) -> str:
     def code(items: tuple[str, ...]) -> str:
         return ", ".join(f"`{item}`" for item in items)
 
-    rows = ["| id | when it is sent | placeholders | must contain |", "|---|---|---|---|"]
+    rows = ["| id | when it is sent | placeholders | must contain | in Spanish (es/) |", "|---|---|---|---|---|"]
     for spec in specs:
         placeholders = code(tuple(f"{{{name}}}" for name in spec.placeholders)) or "none"
         must = code(spec.must_contain)
-        rows.append(f"| `{spec.id}` | {spec.when} | {placeholders} |{f' {must} ' if must else ' '}|")
+        spanish = code(spec.must_contain_in(SPANISH))
+        rows.append(f"| `{spec.id}` | {spec.when} | {placeholders} |{f' {must} ' if must else ' '}|"
+                    f"{f' {spanish} ' if spanish else ' '}|")
     return "\n".join(rows)
 
 

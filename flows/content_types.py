@@ -81,6 +81,27 @@ class Content:
     # topic -> {crisis kind or "default": text}
     crisis_topics: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
     examples: Any = None     # flows.corpus.Corpus, from content/examples/ (content.load adds it)
+    language: str = "en"
+    # Every language's Content, this one included (`joined`); not part of equality.
+    family: Mapping[str, "Content"] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages Steady can write in: this one and its translations."""
+        return tuple(self.family) or (self.language,)
+
+    def in_language(self, code: str | None) -> "Content":
+        """The same content in another language (keywords, examples and crisis kinds are
+        shared); itself for its own language or one Steady has no texts for."""
+        return self.family.get(code or self.language, self)
+
+    @staticmethod
+    def joined(*contents: "Content") -> "Content":
+        """The first content, each of `contents` knowing every other (`in_language`)."""
+        family = MappingProxyType({c.language: c for c in contents})
+        for content in contents:
+            object.__setattr__(content, "family", family)
+        return contents[0]
 
     def text(self, id: str, **values: Any) -> str:
         """The message with its placeholders filled. KeyError on an unknown id or a missing value."""
@@ -119,6 +140,12 @@ class MessageReport:
     @property
     def key(self) -> str:
         return self.id.split(".", 1)[1]
+
+    @property
+    def language(self) -> str:
+        """"en", or the folder of a translation ("es" for "es/messages.help")."""
+        head = self.id.split(".", 1)[0]
+        return head.split("/", 1)[0] if "/" in head else "en"
 
 
 

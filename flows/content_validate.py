@@ -19,6 +19,14 @@ from flows.content_schema import (
     CRISIS_NUMBERS,
     CRISIS_TEXT_KEYS,
     DAILY,
+    ENGLISH,
+    ENGLISH_ONLY_ES,
+    SPANISH,
+    SPANISH_UCS2,
+    STIGMA_ES,
+    TRANSLATED_FILES,
+    TRANSLATED_SAFETY_KEYS,
+    file_in,
     FILES,
     FOOTER_MAX_CHARACTERS,
     KEYWORDS,
@@ -87,9 +95,10 @@ def crisis_kinds(data: Any) -> Mapping[str, CrisisTexts]:
     return MappingProxyType(out)
 
 
-def crisis_topics(data: Any) -> Mapping[str, Mapping[str, str]]:
+def crisis_topics(data: Any, file: str = SAFETY) -> Mapping[str, Mapping[str, str]]:
     from flows.corpus import CRISIS_KINDS, CRISIS_TOPICS
 
+    SAFETY = file  # noqa: N806 - the file errors name (es/safety.yaml for Spanish)
     topics = table(SAFETY, data, CRISIS_TOPICS, where="crisis_topics", prefix="crisis_topics.")
     out = {}
     for topic in CRISIS_TOPICS:
@@ -103,15 +112,17 @@ def crisis_topics(data: Any) -> Mapping[str, Mapping[str, str]]:
     return MappingProxyType(out)
 
 
-def plan_texts(data: Any) -> PlanTexts:
+def plan_texts(data: Any, file: str = PLAN, language: str = ENGLISH) -> PlanTexts:
     """plan.yaml: `flow` (every id in PLAN_SPECS), `coping_options` (a list), `quit_days`."""
     from flows.plan import PARTS
+
+    PLAN = file  # noqa: N806 - the file errors name (es/plan.yaml for Spanish)
 
     top = table(PLAN, data, ("flow", "coping_options", "menu_parts", "quit_days"))
     part_ids = tuple(part.id for part in PARTS)
     menu_parts = table(PLAN, top["menu_parts"], part_ids, where="menu_parts", prefix="menu_parts.")
     for id in part_ids:  # a label is sent inside the menu, so it is measured there; checked here too
-        problems = shared_problems(as_text(PLAN, f"menu_parts.{id}", menu_parts[id])) + no_braces(menu_parts[id])
+        problems = shared_problems(as_text(PLAN, f"menu_parts.{id}", menu_parts[id]), language) + no_braces(menu_parts[id])
         if problems:
             raise ContentError(PLAN, f"menu_parts.{id}", problems[0])
     flow = table(PLAN, top["flow"], tuple(PLAN_SPEC), where="flow", prefix="flow.")
@@ -149,7 +160,7 @@ def as_text(file: str, key: str, value: Any) -> str:
     return value.strip()
 
 
-def daily_list(key: str, value: Any) -> tuple[str, ...]:
+def daily_list(key: str, value: Any, DAILY: str = DAILY) -> tuple[str, ...]:  # noqa: N803
     if not isinstance(value, list):
         raise ContentError(DAILY, key, "must be a list of texts (each line starting with - )")
     texts = tuple(as_text(DAILY, f"{key}[{n}]", item) for n, item in enumerate(value, 1))
@@ -212,11 +223,15 @@ def fold(text: str) -> str:
 
 # --- the rules every text keeps -------------------------------------------------------
 
-def shared_problems(text: str) -> list[str]:
+def shared_problems(text: str, language: str = ENGLISH, gsm_only: bool = True) -> list[str]:
+    """The rules every text keeps. A Spanish text that need not be GSM-7 (`gsm_only`
+    False: not a crisis text, not the footer) may hold á í ó ú, and goes as UCS-2."""
     problems = []
     if not text.strip():
         problems.append("empty: every text needs words")
     bad = gsm.first_non_gsm(text)
+    if bad is not None and language != ENGLISH and not gsm_only:
+        bad = next(((i, c) for i, c in enumerate(text) if not gsm.is_gsm7(c) and c not in SPANISH_UCS2), None)
     if bad is not None:
         index, char = bad
         name = f"{unicodedata.name(char, 'unnamed')}, U+{ord(char):04X}"
@@ -227,6 +242,12 @@ def shared_problems(text: str) -> list[str]:
     for match in STIGMA.finditer(text):
         problems.append(f"stigmatising word '{match.group(0)}': use person-first words "
                         "(person who uses drugs, in recovery, not using)")
+    if language == SPANISH:
+        for match in STIGMA_ES.finditer(text):
+            problems.append(f"stigmatising word '{match.group(0)}': use person-first words "
+                            "(persona que usa drogas, en recuperación, sin usar)")
+        for match in ENGLISH_ONLY_ES.finditer(text):
+            problems.append(f"'{match.group(0)}' is SAMHSA's English-only text service: never offer it in Spanish")
     if QUIT_KEYWORD.search(text):
         problems.append("QUIT in capitals reads as a keyword, and carriers treat QUIT as opt-out; "
                         "write 'stop using' or 'quit' in lower case")
@@ -265,7 +286,8 @@ def first_segment_problems(text: str) -> list[str]:
             for number in ("911", "988") if not re.search(rf"(?<!\d){number}(?!\d)", first)]
 
 
-def template_problems(spec: Spec | None, template: str, samples: Mapping[str, str]) -> tuple[list[str], str]:
+def template_problems(spec: Spec | None, template: str, samples: Mapping[str, str],
+                      language: str = ENGLISH) -> tuple[list[str], str]:
     """Any template against its spec (None: an id no flow sends): placeholder and
     required-word problems, and the text filled with the longest samples."""
     if spec is None:
@@ -284,7 +306,7 @@ def template_problems(spec: Spec | None, template: str, samples: Mapping[str, st
         elif conv or form:
             problems.append(f"write the placeholder plainly, as {{{name}}}")
     filled = template if problems else template.format(**samples)
-    problems += [f"must contain {words}" for words in spec.must_contain if words not in template]
+    problems += [f"must contain {words}" for words in spec.must_contain_in(language) if words not in template]
     if spec.lock_screen:
         problems += [f"'{m.group(0)}' would show on a lock screen: this text must say nothing of drugs or the "
                      "program" for m in LOCK_SCREEN_WORDS.finditer(template)]
@@ -350,3 +372,84 @@ def read(raw: Mapping[str, Any]) -> Content:
         crisis_kinds=crisis_kinds(safety["crisis_kinds"]),
         crisis_topics=crisis_topics(safety["crisis_topics"]),
     )
+
+
+
+# --- a translation (content/es/), read against the English it translates ------------------
+
+def read_translation(raw: Mapping[str, Any], language: str, root: Content) -> Content:
+    """A language folder's files ({"messages.yaml": {...}, ...}) checked for structure into
+    a Content of that language, sharing `root`'s keywords, examples and crisis kinds.
+    Every id of English and no other, and the same placeholders in each text."""
+    for name in raw:
+        if name not in TRANSLATED_FILES:
+            raise ContentError(file_in(language, name), "(file)",
+                               f"not a content file; expected {', '.join(TRANSLATED_FILES)}")
+    for name in TRANSLATED_FILES:
+        if name not in raw:
+            raise ContentError(file_in(language, name), "(file)", "missing")
+    safety_file, messages_file = file_in(language, SAFETY), file_in(language, MESSAGES)
+    daily_file, plan_file = file_in(language, DAILY), file_in(language, PLAN)
+    safety = table(safety_file, raw[SAFETY], TRANSLATED_SAFETY_KEYS)
+    messages = table(messages_file, raw[MESSAGES], ("messages",))["messages"]
+    messages = table(messages_file, messages, tuple(MESSAGE_SPEC), where="messages")
+    daily = table(daily_file, raw[DAILY], ("encouragement", "mindfulness"))
+    translated = Content(
+        helpline=as_text(safety_file, "helpline", safety["helpline"]),
+        crisis=as_text(safety_file, "crisis", safety["crisis"]),
+        messages=MappingProxyType({id: as_text(messages_file, id, messages[id]) for id in MESSAGE_SPEC}),
+        keywords=root.keywords,
+        encouragement=daily_list("encouragement", daily["encouragement"], daily_file),
+        mindfulness=daily_list("mindfulness", daily["mindfulness"], daily_file),
+        plan=plan_texts(raw[PLAN], plan_file, language),
+        crisis_kinds=root.crisis_kinds,
+        crisis_topics=crisis_topics(safety["crisis_topics"], safety_file),
+        examples=root.examples,
+        language=language,
+    )
+    _same_shape(root, translated)
+    return translated
+
+
+def placeholders_of(template: str) -> frozenset[str]:
+    try:
+        return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+    except ValueError:
+        return frozenset()
+
+
+def _same_shape(english: Content, other: Content) -> None:
+    """What a translation must keep of the English: each text's placeholders, the number
+    of coping choices (people answer with a digit), which quit-date days have a personal
+    text, and which crisis kinds have a topic text of their own."""
+    language = other.language
+
+    def compare(file: str, key: str, theirs: str, ours: str) -> None:
+        mine, base = placeholders_of(theirs), placeholders_of(ours)
+        if mine != base:
+            show = ", ".join(f"{{{n}}}" for n in sorted(mine ^ base))
+            raise ContentError(file_in(language, file), key,
+                               f"placeholder {show} is in one language and not the other "
+                               f"({file_in(language, file)} and {file} must use the same)")
+
+    for id, text in other.messages.items():
+        compare(MESSAGES, id, text, english.messages[id])
+    for id, text in other.plan.flow.items():
+        compare(PLAN, f"flow.{id}", text, english.plan.flow[id])
+    if len(other.plan.coping_options) != len(english.plan.coping_options):
+        raise ContentError(file_in(language, PLAN), "coping_options",
+                           f"has {len(other.plan.coping_options)} choices and {PLAN} has "
+                           f"{len(english.plan.coping_options)}: people answer with the same digits in both")
+    for offset, day in other.plan.quit_days.items():
+        key = f"quit_days.{QUIT_DAY_KEYS[offset]}.personal"
+        base = english.plan.quit_days[offset].personal
+        if bool(day.personal) != bool(base):
+            raise ContentError(file_in(language, PLAN), key,
+                               f"is {'given' if day.personal else 'missing'} here and "
+                               f"{'given' if base else 'missing'} in {PLAN}: keep the two alike")
+        compare(PLAN, key, day.personal, base)
+    for topic, texts in other.crisis_topics.items():
+        if set(texts) != set(english.crisis_topics[topic]):
+            differ = ", ".join(sorted(set(texts) ^ set(english.crisis_topics[topic])))
+            raise ContentError(file_in(language, SAFETY), f"crisis_topics.{topic}",
+                               f"the kinds with a text of their own differ from {SAFETY} ({differ})")

@@ -12,6 +12,11 @@ Four shapes, by file name:
 - `intents.yaml`: intent -> texts. Everyday texts (category "everyday").
 - `crisis_followup.yaml`: topic -> texts. What people text in crisis mode.
 - `answers.yaml`: yes / no / partly -> texts. Answers to Steady's own check-in question.
+
+The language of every example comes from its file's name: a name ending in `_es`
+(`crisis_es.yaml`, `not_crisis_everyday_es.yaml`) holds Spanish and Spanglish texts,
+any other name English ones. One language per file keeps `steady eval`'s per-language
+figures honest and tells a counsellor where a text belongs.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from flows.message import Message
 
 __all__ = [
     "Example", "Corpus", "RawExample", "build_corpus", "CRISIS_KINDS", "CRISIS_TOPICS", "ANSWERS",
-    "shape_of", "EVERYDAY",
+    "shape_of", "EVERYDAY", "LANGUAGES", "language_of",
 ]
 
 CRISIS = "crisis"
@@ -43,6 +48,8 @@ CRISIS_TOPICS = (
     "means", "no_one", "dont_want_to_call", "still_unsafe", "thanks",
 )
 ANSWERS = ("yes", "no", "partly")
+# The languages of the examples, by file name (see language_of).
+LANGUAGES = ("en", "es")
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class Example:
     category: str = ""  # for reports: "means", "past_history", "everyday", ...
     file: str = ""
     line: int = 0
+    language: str = "en"  # "es" for a file whose name ends in _es
 
     @property
     def where(self) -> str:
@@ -117,6 +125,12 @@ def shape_of(file: str) -> str | None:
     return None
 
 
+def language_of(file: str) -> str:
+    """'es' for an examples file whose name (without .yaml) ends in _es, else 'en'."""
+    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return "es" if stem.endswith("_es") else "en"
+
+
 _DEPTH = {CRISIS: 2, "negative": 2, INTENT: 1, FOLLOWUP: 1, ANSWER: 1}
 _HOW = {
     CRISIS: "kind: category: - text",
@@ -140,26 +154,27 @@ def _example(raw: RawExample, shape: str) -> Example:
     if not isinstance(raw.text, str) or not raw.text.strip():
         raise ContentError(raw.file, where, "each example must be a non-empty text")
     text = raw.text.strip()
+    language = language_of(raw.file)
     if len(text) > 1600:
         raise ContentError(raw.file, where, "longer than an SMS can be (1600 characters)")
     if shape == CRISIS:
         kind, category = raw.keys
         if kind not in CRISIS_KINDS:
             raise ContentError(raw.file, where, f"unknown crisis kind {kind!r}; expected one of {', '.join(CRISIS_KINDS)}")
-        return Example(text, CRISIS, CRISIS, kind, category, raw.file, raw.line)
+        return Example(text, CRISIS, CRISIS, kind, category, raw.file, raw.line, language)
     if shape == "negative":
         category, intent = raw.keys
         _check_intent(intent, raw.file, where)
-        return Example(text, INTENT, intent, "", category, raw.file, raw.line)
+        return Example(text, INTENT, intent, "", category, raw.file, raw.line, language)
     (label,) = raw.keys
     if shape == INTENT:
         _check_intent(label, raw.file, where)
-        return Example(text, INTENT, label, "", EVERYDAY, raw.file, raw.line)
+        return Example(text, INTENT, label, "", EVERYDAY, raw.file, raw.line, language)
     allowed = CRISIS_TOPICS if shape == FOLLOWUP else ANSWERS
     if label not in allowed:
         what = "topic" if shape == FOLLOWUP else "answer"
         raise ContentError(raw.file, where, f"unknown {what} {label!r}; expected one of {', '.join(allowed)}")
-    return Example(text, shape, label, "", label, raw.file, raw.line)
+    return Example(text, shape, label, "", label, raw.file, raw.line, language)
 
 
 def _check_intent(intent: str, file: str, where: str) -> None:

@@ -31,6 +31,12 @@ Two carrier cases go around step 1, because Twilio acted on the text before Stea
 Replies and follow-ups are the engine's words only: the helpline footer, GSM-7 and the
 segment limit are applied where texts leave (`flows.outgoing.outgoing`, the one door).
 The text is read once, as a `flows.message.Message`, by every recogniser.
+Language (issue 13): every turn writes in the person's language (State.language), its
+Context's content swapped once at the start (`flows.language.in_language`). ESPANOL /
+ENGLISH choose it (a route like any request); until they do, a text the language model is
+sure of (Understanding.language_of) switches it, after steps 1-3, with one line saying how
+to switch back. A Spanish carrier word (PARAR, AYUDA) gets its answer in Spanish; a crisis is
+answered in the language it was written in.
 """
 
 from __future__ import annotations
@@ -39,13 +45,18 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from flows import consent, crisis_mode, intents, plan, privacy, quit_program
-from flows.carrier import carrier_blocked, carrier_keyword
+from flows.carrier import carrier_blocked, carrier_keyword, spanish_keyword
 from flows.commands import CancelScheduled, ErasePerson, schedule_changes
 from flows.crisis import is_weak as is_weak_rule
+from flows import gsm
+from flows.content import MAX_SEGMENTS
 from flows.context import Context
+from flows.helpline import ensure_helpline
+from flows.outgoing import segment_limit
 from flows.message import MAX_CHARS, Message
 from flows.turn_values import Event, FollowUp, Outcome, State
-from flows.preferences import parse_kinds, parse_kinds_loosely
+from flows.language import ENGLISH, SPANISH, detected_language, in_language
+from flows.preferences import kind_labels, parse_kinds, parse_kinds_loosely
 from flows.schedule import nearest_allowed, refusal
 from flows.timeparse import format_time, is_time_request, parse_hhmm, parse_part_of_day, parse_time, to_hhmm
 from flows.understand import CrisisReading
@@ -96,6 +107,13 @@ LEAVE_FLOW = {
     "my plan": intents.MY_PLAN, "slip": intents.SLIP, "menu": intents.FALLBACK,
     "delete": intents.DELETE, "my data": intents.MY_DATA, "private": intents.PRIVATE,
     "private off": intents.PRIVATE_OFF,
+    # The Spanish menu's words (content/es/messages.yaml), accents dropped as texts are read.
+    "ganas": intents.CRAVING, "antojo": intents.CRAVING, "abstinencia": intents.WITHDRAWAL,
+    "tratamiento": intents.TREATMENT, "reuniones": intents.SUPPORT, "respira": intents.MINDFULNESS,
+    "diario": intents.DAILY_ON, "diario no": intents.DAILY_OFF, "mi plan": intents.MY_PLAN,
+    "tropiezo": intents.SLIP, "borrar": intents.DELETE, "mis datos": intents.MY_DATA,
+    "privado": intents.PRIVATE, "privado no": intents.PRIVATE_OFF,
+    "espanol": intents.SPANISH, "spanish": intents.SPANISH, "english": intents.ENGLISH, "ingles": intents.ENGLISH,
 }
 # Inside an open flow these requests leave it in any of their keywords ("forget me").
 LEAVE_FLOW_BY_KEYWORD = frozenset({intents.PLAN, *intents.BY_WORDS_ONLY})
@@ -104,6 +122,7 @@ LEAVE_FLOW_BY_KEYWORD = frozenset({intents.PLAN, *intents.BY_WORDS_ONLY})
 MENU_WORDS = frozenset({
     "hi", "hello", "hey", "hiya", "yo", "hola", "hi there", "hello there", "hey there",
     "good morning", "good afternoon", "good evening", "menu", "options", "keywords", "words",
+    "buenas", "buenos dias", "buenas tardes", "buenas noches", "hola buenas", "opciones", "menú",
 })
 
 # Besides an unsure crisis reply, only a request for information or for PLAN is answered:
@@ -117,11 +136,9 @@ CRISIS_MODE_LEAVE_SCORE = 0.6
 # In crisis mode these are not requests of their own: the crisis reminder answers them.
 CRISIS_MODE_REMINDED = frozenset({intents.FALLBACK, intents.MENU, intents.FEELING, intents.NEED_HELP})
 
-KIND_LABELS = {
-    "both": "encouragement and mindfulness, taking turns",
-    "encouragement": "encouragement only",
-    "mindfulness": "mindfulness only",
-}
+KIND_LABELS = kind_labels(ENGLISH)
+# Choosing a language keeps an open PLAN open, as PLAN itself does.
+KEEP_FLOW = frozenset({intents.PLAN, intents.SPANISH, intents.ENGLISH})
 
 CHECKIN_REPLY = {"yes": "checkin_passed", "no": "checkin_not_yet", "partly": "checkin_partly"}
 
@@ -140,15 +157,19 @@ def turn(text: str | None, state: State, ctx: Context, *, opt_out_type: str | No
 
 def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | None = None) -> Outcome:
     understanding = ctx.understanding
+    ctx = in_language(ctx, state.language)
     state = _drop_stale_checkin(state, ctx)
     state = crisis_mode.drop_if_over(state, ctx.now, ctx.crisis_window)
     state = plan.drop_if_expired(state, ctx.now)
     # A DELETE waits for one text only: its confirmation, or anything else, which cancels it.
     confirmed = privacy.confirms(message, state, ctx.now)
     state = privacy.without_ask(state)
-    text = message.raw
 
     carrier = carrier_keyword(message, opted_out=state.opted_out, opt_out_type=opt_out_type)
+    if carrier is not None and spanish_keyword(message) and not state.language_chosen:
+        # PARAR, AYUDA, "no mas mensajes": answered in Spanish, and Spanish from now on.
+        state = replace(state, language=SPANISH)
+        ctx = in_language(ctx, SPANISH)
     if carrier is not None and carrier[0] == intents.STOP and carrier_blocked(message, opt_out_type):
         return _carrier(*carrier, state, ctx)     # Twilio has blocked the number already
     # A carrier keyword on its own (HELP, STOP, START) gets the answer carriers require;
@@ -175,6 +196,50 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
     if state.opted_out:
         return Outcome(intents.FALLBACK, (), state)
 
+    detected = None if crisis_mode.is_on(state) else _detected(message, state, ctx)
+    if detected is not None:
+        state = replace(state, language=detected)
+        answered = _everyday(message, state, in_language(ctx, detected))
+        if answered.intent in (intents.SPANISH, intents.ENGLISH):
+            return answered
+        return replace(answered, replies=_with_line(answered.replies, in_language(ctx, detected)))
+    return _everyday(message, state, ctx)
+
+
+def _with_line(replies: tuple[str, ...], ctx: Context) -> tuple[str, ...]:
+    """The replies with the line saying how to switch languages: under the last reply
+    when it still fits there (one text, one footer), else a text of its own."""
+    line = ctx.text("language_detected")
+    if not replies:
+        return (line,)
+    joined = f"{replies[-1]}\n{line}"
+    sent = ensure_helpline(joined, ctx.content.helpline)
+    if gsm.segments(sent) <= segment_limit(MAX_SEGMENTS, sent):
+        return replies[:-1] + (joined,)
+    return replies + (line,)
+
+
+def _detected(message: Message, state: State, ctx: Context) -> str | None:
+    """The language this text clearly switches the person to (never once they chose)."""
+    if state.language_chosen:
+        return None
+    return detected_language(ctx.understanding.language_of(message), state.language, state.language_chosen)
+
+
+def _crisis_language(message: Message, danger: CrisisReading, state: State, ctx: Context) -> str:
+    """A crisis is answered in the language it was written in; a short or mixed text
+    ("911", "sos") in the person's own."""
+    if danger.language == SPANISH:
+        return SPANISH
+    if state.language == SPANISH and ctx.understanding.language_of(message) != ENGLISH:
+        return SPANISH
+    return ENGLISH
+
+
+def _everyday(message: Message, state: State, ctx: Context) -> Outcome:
+    """Steps 4 to 8: no crisis, no carrier keyword, not opted out."""
+    text = message.raw
+    understanding = ctx.understanding
     if not message:
         if crisis_mode.is_on(state):
             return _crisis_reminder(state, ctx)
@@ -187,7 +252,7 @@ def _decide(message: Message, state: State, ctx: Context, opt_out_type: str | No
         return _in_crisis_mode(message, state, ctx)
 
     if plan.is_open(state, ctx.now):
-        leave = LEAVE_FLOW.get(message.normal)
+        leave = LEAVE_FLOW.get(message.normal) or LEAVE_FLOW.get(message.folded)
         if leave is None:
             keyword = ctx.matcher.keyword(text)
             leave = keyword if keyword in LEAVE_FLOW_BY_KEYWORD else None
@@ -288,6 +353,7 @@ def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context)
                 return followup
             if not new:
                 return _crisis_reminder(state, ctx)
+    danger = replace(danger, language=_crisis_language(message, danger, state, ctx))
     reply = ctx.content.crisis_reply(danger.kind, danger.language)
     if not danger.sure and not crisis_mode.is_on(state):
         asked = ctx.understanding.intent(message).intent
@@ -295,7 +361,9 @@ def _crisis(message: Message, danger: CrisisReading, state: State, ctx: Context)
             answer = _keyword(asked, state, ctx, message)
             return replace(answer, intent=intents.CRISIS, replies=(reply,) + answer.replies, detail=danger.kind)
         return Outcome(intents.CRISIS, (reply,), state, detail=danger.kind)
-    offer = plan.resume_offer(state, ctx)
+    if danger.language != state.language and not state.language_chosen:
+        state = replace(state, language=danger.language)     # they wrote in it: texts follow
+    offer = plan.resume_offer(state, in_language(ctx, state.language))
     renewed = crisis_mode.begin(state, danger, ctx.now)
     return Outcome(intents.CRISIS, (reply,) + ((offer,) if offer else ()), renewed, detail=danger.kind)
 
@@ -319,7 +387,7 @@ def _crisis_topic(message: Message, state: State, ctx: Context) -> Outcome | Non
     if topic is None:
         return None
     kind = crisis_mode.kind(state)
-    reply = ctx.content.crisis_topic(topic, kind)
+    reply = ctx.content.in_language(crisis_mode.language(state)).crisis_topic(topic, kind)
     new = crisis_mode.end(state) if topic == "im_ok" else state
     return Outcome(intents.CRISIS_FOLLOWUP, (reply,), new, detail=topic)
 
@@ -367,12 +435,20 @@ def _keyword(intent: str, state: State, ctx: Context, message: Message | None = 
     message = message or Message.of("")
     # Choosing anything else closes an open flow (the PLAN draft is dropped; the
     # saved plan stays). PLAN itself resumes it.
-    if intent != intents.PLAN and plan.is_open(state, ctx.now):
+    if intent not in KEEP_FLOW and plan.is_open(state, ctx.now):
         state = replace(state, flow=None)
     return ROUTES[intent](intent, message, state, ctx)
 
 
 # --- the handlers of ROUTES: (intent, message, state, context) -> Outcome -----------------
+
+def _language(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
+    """ESPANOL / ENGLISH: that language from now on, chosen (detection never changes it),
+    said in it. An open PLAN stays open: its next answer is read as before."""
+    code = SPANISH if intent == intents.SPANISH else ENGLISH
+    new = replace(state, language=code, language_chosen=True)
+    return Outcome(intent, (in_language(ctx, code).text("language_set"),), new, detail=code)
+
 
 def _reply(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
     """The intent's one reply from content (REPLY_FOR); nothing changes."""
@@ -399,7 +475,8 @@ def _daily_on(intent: str, message: Message, state: State, ctx: Context) -> Outc
     kinds = parse_kinds(message)
     new = replace(state, daily_enabled=True, daily_kinds=kinds or state.daily_kinds)
     events = () if state.daily_enabled else (Event("daily_on", _consent_keyword(message, "daily")),)
-    reply = ctx.text("daily_on", time=_label(new.daily_time), zone=zone_label(new.timezone))
+    language = ctx.content.language
+    reply = ctx.text("daily_on", time=_label(new.daily_time, language), zone=zone_label(new.timezone, language=language))
     return Outcome(intents.DAILY_ON, (reply,), new, events=events)
 
 
@@ -451,7 +528,8 @@ def _set_kinds(intent: str, message: Message, state: State, ctx: Context) -> Out
     if not state.daily_enabled:   # "daily encouragement please": an opt-in with a choice
         return _daily_on(intents.DAILY_ON, message, replace(state, daily_kinds=kinds), ctx)
     new = replace(state, daily_kinds=kinds)
-    return Outcome(intents.DAILY_KINDS, (ctx.text("daily_kinds_set", kinds=KIND_LABELS[kinds]),), new)
+    labels = kind_labels(ctx.content.language)
+    return Outcome(intents.DAILY_KINDS, (ctx.text("daily_kinds_set", kinds=labels[kinds]),), new)
 
 
 def _set_zone(intent: str, message: Message, state: State, ctx: Context) -> Outcome:
@@ -459,29 +537,35 @@ def _set_zone(intent: str, message: Message, state: State, ctx: Context) -> Outc
     if zone is None:
         return Outcome(intents.DAILY_ZONE, (ctx.text("daily_zone_unknown"),), state)
     new = replace(state, timezone=zone)
-    reply = ctx.text("daily_zone_set", zone=zone_label(zone), time=_label(new.daily_time))
+    language = ctx.content.language
+    reply = ctx.text("daily_zone_set", zone=zone_label(zone, language=language), time=_label(new.daily_time, language))
     return Outcome(intents.DAILY_ZONE, (reply,), new)
 
 
 def _set_time(wanted: time | None, state: State, ctx: Context) -> Outcome:
     if wanted is None:
         return Outcome(intents.DAILY_TIME, (ctx.text("daily_time_unclear"),), state)
+    language = ctx.content.language
+
+    def say(at: time) -> str:
+        return format_time(at, language=language)
+
     if not ctx.quiet.allows(wanted):
         reply = ctx.text(
-            "daily_time_quiet", time=format_time(wanted), nearest=format_time(nearest_allowed(wanted, ctx.quiet)),
-            earliest=format_time(ctx.quiet.start), latest=format_time(ctx.quiet.end),
+            "daily_time_quiet", time=say(wanted), nearest=say(nearest_allowed(wanted, ctx.quiet)),
+            earliest=say(ctx.quiet.start), latest=say(ctx.quiet.end),
         )
         return Outcome(intents.DAILY_TIME, (reply,), state)
     new = replace(state, daily_time=to_hhmm(wanted))
     if new.daily_enabled:
-        reply = ctx.text("daily_time_set", time=format_time(wanted), zone=zone_label(new.timezone))
+        reply = ctx.text("daily_time_set", time=say(wanted), zone=zone_label(new.timezone, language=language))
     else:
-        reply = ctx.text("daily_time_saved", time=format_time(wanted))
+        reply = ctx.text("daily_time_saved", time=say(wanted))
     return Outcome(intents.DAILY_TIME, (reply,), new)
 
 
-def _label(hhmm: str) -> str:
-    return format_time(parse_hhmm(hhmm))
+def _label(hhmm: str, language: str = ENGLISH) -> str:
+    return format_time(parse_hhmm(hhmm), language=language)
 
 
 # --- privacy by text (flows.privacy) ---------------------------------------------------------
@@ -524,6 +608,8 @@ ROUTES = {
     intents.MY_DATA: _my_data,
     intents.PRIVATE: _private,
     intents.PRIVATE_OFF: _private,
+    intents.SPANISH: _language,
+    intents.ENGLISH: _language,
 }
 
 

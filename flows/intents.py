@@ -38,24 +38,30 @@ MY_DATA = "my_data"                  # MY DATA, "what do you keep on me"
 PRIVATE = "private"                  # PRIVATE, DISCREET: scheduled texts keep details off the lock screen
 PRIVATE_OFF = "private_off"          # PRIVATE OFF
 
+# Added with Spanish (issue 13):
+SPANISH = "spanish"                  # ESPANOL, SPANISH, "en espanol": texts in Spanish from now on
+ENGLISH = "english"                  # ENGLISH, INGLES: texts in English from now on
+
 ALL = (
     CRISIS, HELP, CRAVING, PLAN, WITHDRAWAL, TREATMENT, SUPPORT, MINDFULNESS,
     DAILY_ON, DAILY_OFF, STOP, START, FALLBACK,
     DAILY_TIME, DAILY_ZONE, DAILY_KINDS, MY_PLAN, SLIP, CHECKIN,
     NALOXONE, MEDICATION, DOSING, PREGNANCY, ABOUT, THANKS, NEED_HELP, FEELING, CRISIS_FOLLOWUP,
-    DELETE, MY_DATA, PRIVATE, PRIVATE_OFF,
+    DELETE, MY_DATA, PRIVATE, PRIVATE_OFF, SPANISH, ENGLISH,
 )
 
 # Intents a person can reach by keyword or phrase (content/keywords.yaml lists their
 # words). crisis, stop, start and help have their own fixed rules and run first.
 MATCHABLE = (
     CRAVING, PLAN, WITHDRAWAL, TREATMENT, SUPPORT, MINDFULNESS, DAILY_ON, DAILY_OFF, SLIP, MY_PLAN,
-    DELETE, MY_DATA, PRIVATE, PRIVATE_OFF,
+    DELETE, MY_DATA, PRIVATE, PRIVATE_OFF, SPANISH, ENGLISH,
 )
 
 # Privacy requests are read from their keywords and phrases only, never the model's guess:
 # an erase, even one that asks first, is not something to infer.
-BY_WORDS_ONLY = (DELETE, MY_DATA, PRIVATE, PRIVATE_OFF)
+# A language is chosen by its words only too: what a person writes in is detected apart
+# (Understanding.language_of), and never read as a choice.
+BY_WORDS_ONLY = (DELETE, MY_DATA, PRIVATE, PRIVATE_OFF, SPANISH, ENGLISH)
 
 # A label of the classifier that is not an intent of its own: a greeting or a request
 # for the menu, answered as FALLBACK with the welcoming menu.

@@ -1,4 +1,9 @@
-"""Is a text Spanish? Enough to answer a crisis in the language it was written in.
+"""Languages: which one a turn writes in, and is a text Spanish (enough to answer a
+crisis in the language it was written in).
+
+The person's language (State.language) is chosen with ESPANOL / ENGLISH, or detected by
+the language model (Understanding.language_of) until they choose; `in_language` gives a
+turn its content in that language, the one place a turn's words are picked by it.
 
 A count of words that are common in Spanish texting and rare in English ones, against
 the reverse. It never decides on one ambiguous word ("no", "me", "hola" alone stay
@@ -10,7 +15,26 @@ from __future__ import annotations
 
 from flows.message import Message
 
-__all__ = ["guess_language"]
+__all__ = ["guess_language", "in_language", "detected_language", "ENGLISH", "SPANISH"]
+
+ENGLISH = "en"
+SPANISH = "es"
+
+
+def in_language(ctx, language: str):
+    """The turn's Context with its content in `language` (flows.content.Content.in_language)."""
+    from dataclasses import replace
+
+    content = ctx.content.in_language(language)
+    return ctx if content is ctx.content else replace(ctx, content=content)
+
+
+def detected_language(found: str | None, current: str, chosen: bool) -> str | None:
+    """The language to write in from now on because of what the person wrote: the one
+    the model is sure of (`found`), when it differs and they never chose one; else None."""
+    if chosen or found is None or found == current:
+        return None
+    return found
 
 _SPANISH = frozenset("""
 que quiero estoy esta estan tengo tiene tomo tome tomé meti metio puedo puede quiere mi mis tu

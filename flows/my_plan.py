@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from flows import dates, gsm
 from flows.content import MAX_SEGMENTS
 from flows.helpline import ensure_helpline
+from flows.outgoing import segment_limit
 from flows.turn_values import State
 from flows.plan_state import PlanTurn, has_plan, parts_of, quit_date_of, say
 from flows.plan_words import MAX_ANSWER
@@ -28,7 +29,7 @@ def show(state: State, ctx: Context) -> PlanTurn:
     quit_date = quit_date_of(parts)
     mat = {"yes": "show_mat_yes", "no": "show_mat_no"}.get(parts.get("mat"))
     fixed = {
-        "quit_date": dates.describe(quit_date) if quit_date else not_set,
+        "quit_date": dates.describe(quit_date, language=ctx.content.language) if quit_date else not_set,
         "mat": say(ctx, mat) if mat else not_set,
         "texts": say(ctx, "show_texts_on" if parts.get("texts") else "show_texts_off"),
     }
@@ -40,7 +41,8 @@ def show(state: State, ctx: Context) -> PlanTurn:
         return say(ctx, "show", **fixed, **words)
 
     def fits(limit: int) -> bool:
-        return gsm.segments(ensure_helpline(render(limit), ctx.content.helpline)) <= MAX_SEGMENTS
+        sent = ensure_helpline(render(limit), ctx.content.helpline)
+        return gsm.segments(sent) <= segment_limit(MAX_SEGMENTS, sent)   # Spanish may be UCS-2
 
     low, high = 0, MAX_ANSWER * 2  # extension characters cost 2 septets each
     if fits(high):

@@ -124,11 +124,11 @@ def _today(state: State, ctx: Context) -> date:
     return ctx.now.astimezone(zone).date()
 
 
-def _time_label(state: State) -> str:
+def _time_label(state: State, language: str = "en") -> str:
     try:
-        return format_time(parse_hhmm(state.daily_time))
+        return format_time(parse_hhmm(state.daily_time), language=language)
     except (TypeError, ValueError):
-        return "your daily time"
+        return "tu hora diaria" if language == "es" else "your daily time"
 
 
 def _date(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
@@ -139,8 +139,8 @@ def _date(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
     problem = dates.check_range(found, today)
     if problem is not None:
         return Answer("past or far", say=say(ctx, "date_past" if problem == "past" else "date_far",
-                                             date=dates.describe(found)))
-    return Answer("a date", say=say(ctx, "confirm_date", date=dates.describe(found)), pending=found)
+                                             date=dates.describe(found, language=ctx.content.language)))
+    return Answer("a date", say=say(ctx, "confirm_date", date=dates.describe(found, language=ctx.content.language)), pending=found)
 
 
 def _confirm(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
@@ -154,9 +154,9 @@ def _confirm(state: State, flow: PlanFlow, text: str, ctx: Context) -> Answer:
     answer = answer or leans(text)
     if answer == "yes":
         if dates.check_range(pending, _today(state, ctx)) is not None:  # confirmed after midnight
-            return Answer("gone", say=say(ctx, "date_past", date=dates.describe(pending)))
+            return Answer("gone", say=say(ctx, "date_past", date=dates.describe(pending, language=ctx.content.language)))
         return Answer("yes", keep={"quit_date": pending.isoformat()},
-                      say=say(ctx, "date_saved", date=dates.describe(pending)))
+                      say=say(ctx, "date_saved", date=dates.describe(pending, language=ctx.content.language)))
     if answer == "no":
         return Answer("no", say=say(ctx, "ask_date"))
     return Answer(BAD)
@@ -311,9 +311,9 @@ def _prompt(step_id: str, flow: PlanFlow, state: State, ctx: Context, retry: boo
     """The question (or its retry) for a step, filled from the flow and the state."""
     current = STEPS[step_id]
     values = {
-        "date": dates.describe(flow.pending_date) if flow.pending_date else "",
+        "date": dates.describe(flow.pending_date, language=ctx.content.language) if flow.pending_date else "",
         "options": coping_menu(ctx.content.plan.coping_options),
-        "time": _time_label(state),
+        "time": _time_label(state, ctx.content.language),
         "parts": menu_list(ctx.content.plan),
     }
     return say(ctx, current.retry if retry else current.question, **values)
@@ -428,7 +428,7 @@ def _end(state: State, flow: PlanFlow, ctx: Context, lead: str, events: tuple[Ev
         ending = "done_texts" if parts["texts"] and not was_on else "part_saved"
     else:
         ending = "done_texts" if parts["texts"] else "done"
-    reply = _join(lead, say(ctx, ending, time=_time_label(state)))
+    reply = _join(lead, say(ctx, ending, time=_time_label(state, ctx.content.language)))
     return PlanTurn((reply,), replace(state, flow=None, plan=plan), events)
 
 

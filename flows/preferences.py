@@ -8,6 +8,25 @@ from flows.message import Message
 
 KINDS = ("both", "encouragement", "mindfulness")
 
+# How a reply names each choice ({kinds} in daily_kinds_set), by language.
+_KIND_LABELS = {
+    "en": {
+        "both": "encouragement and mindfulness, taking turns",
+        "encouragement": "encouragement only",
+        "mindfulness": "mindfulness only",
+    },
+    "es": {
+        "both": "ánimo y atención plena, por turnos",
+        "encouragement": "solo ánimo",
+        "mindfulness": "solo atención plena",
+    },
+}
+
+
+def kind_labels(language: str) -> dict[str, str]:
+    """The names of the daily-text choices in `language` (English for one without)."""
+    return _KIND_LABELS.get(language, _KIND_LABELS["en"])
+
 # Whole-message forms only: "mindfulness" alone is a request for an exercise
 # (BREATHE), so choosing a kind needs "only", "just", "DAILY ..." or "both".
 _ONLY = re.compile(
@@ -17,9 +36,25 @@ _ONLY = re.compile(
 _MARKED = re.compile(r"\b(?:only|just|daily|both)\b")
 
 
+# The same in Spanish (accents dropped): "solo animo", "DIARIO AMBOS", "solo atencion plena".
+_ONLY_ES = re.compile(
+    r"^(?:(?:diario|diarios|mensajes|manda|mandame|envia|enviame)\s+)?(?:(?:solo|solamente|nomas)\s+)?(?:(?:los|las|de)\s+)?"
+    r"(?P<kind>animo|motivacion|atencion plena|mindfulness|ambos|los dos|las dos)"
+    r"(?:\s+(?:solo|solamente|nada mas|por favor|porfa|mensajes))*$"
+)
+_MARKED_ES = re.compile(r"\b(?:solo|solamente|nomas|nada mas|diario|diarios|ambos|los dos|las dos)\b")
+_KIND_ES = {"animo": "encouragement", "motivacion": "encouragement", "atencion plena": "mindfulness",
+            "mindfulness": "mindfulness", "ambos": "both", "los dos": "both", "las dos": "both"}
+
+
 def parse_kinds(text: "str | Message") -> str | None:
-    """'encouragement only' -> 'encouragement'; 'DAILY BOTH' -> 'both'; else None."""
-    normal = Message.of(text).normal
+    """'encouragement only' -> 'encouragement'; 'DAILY BOTH' -> 'both'; 'solo animo' ->
+    'encouragement'; else None."""
+    message = Message.of(text)
+    normal = message.normal
+    spanish = _ONLY_ES.match(message.folded)
+    if spanish and _MARKED_ES.search(message.folded):
+        return _KIND_ES[spanish.group("kind")]
     match = _ONLY.match(normal)
     if not match or not _MARKED.search(normal):
         return None

@@ -22,7 +22,8 @@ from flows.turn_values import State
 DELETE_FLOW = "delete"
 CONFIRM_WINDOW = timedelta(minutes=10)
 # The whole message that confirms a DELETE asked for within the window.
-CONFIRM_WORDS = frozenset({"delete", "yes", "si", "borrar"})
+# Compared with accents dropped: "sí", "SI BORRAR", "sí, borrar".
+CONFIRM_WORDS = frozenset({"delete", "yes", "si", "borrar", "si borrar", "borrar si", "yes delete", "delete yes"})
 OPENER = "private_opener"        # content/messages.yaml
 
 
@@ -37,7 +38,7 @@ def is_asked(state: State) -> bool:
 
 def confirms(message: Message, state: State, now: datetime) -> bool:
     """This text confirms a DELETE asked for less than CONFIRM_WINDOW ago."""
-    if not is_asked(state) or message.normal not in CONFIRM_WORDS:
+    if not is_asked(state) or message.folded not in CONFIRM_WORDS:
         return False
     try:
         asked = datetime.fromisoformat(state.flow["asked_at"])

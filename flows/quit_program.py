@@ -28,6 +28,7 @@ from flows import gsm
 from flows.gsm import shorten
 from flows.content import CHECKIN_DAYS, MAX_SEGMENTS, PERSONAL, PERSONAL_MAX, Content
 from flows.helpline import ensure_helpline
+from flows.outgoing import segment_limit
 from flows.message import Message
 from flows.plan_words import is_nobody
 
@@ -74,8 +75,9 @@ def _names(template: str) -> set[str]:
 
 
 def _fits(text: str, content: Content) -> bool:
+    """Fits as sent: GSM-7 in 3 segments, or a Spanish text (á í ó ú) in as many characters."""
     sent = ensure_helpline(text, content.helpline)
-    return gsm.is_gsm7(sent) and gsm.segments(sent) <= MAX_SEGMENTS
+    return gsm.segments(sent) <= segment_limit(MAX_SEGMENTS, sent)
 
 
 def compose(offset: int, plan: Mapping[str, Any], content: Content) -> str:

@@ -19,7 +19,8 @@ class State:
 
     opted_out: bool = False
     timezone: str = defaults.TIMEZONE
-    language: str = "en"
+    language: str = "en"               # "en" | "es": every text to the person is in it
+    language_chosen: bool = False      # set by ESPANOL / ENGLISH: detection never changes it then
     flow: Mapping[str, Any] | None = None
     daily_enabled: bool = False
     daily_time: str = to_hhmm(defaults.SEND_TIME)   # local wall-clock time, HH:MM

@@ -93,6 +93,9 @@ class Thresholds:
     topic: float = 0.30
     # An answer to a check-in question counts from this score.
     answer: float = 0.50
+    # The language model's score from which a text's language is known (`language_of`);
+    # below it, or under LANGUAGE_MIN_WORDS words, it is not (chosen in /work/notes/es-core.md).
+    language: float = 0.90
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ class Models:
     topic: LinearModel        # flows.corpus.CRISIS_TOPICS + OTHER
     answer: LinearModel       # flows.corpus.ANSWERS + OTHER
     feature_names: tuple[str, ...] = field(default=(), repr=False)
+    # The language a text is written in ("en", "es"): character n-grams only, its own vocabulary.
+    language: LinearModel | None = None
+    language_vectorizer: Vectorizer | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,15 @@ class IntentReading:
     intent: str | None        # flows.intents.CLASSIFIED, or None when not understood
     score: float
     source: str               # keyword | phrase (flows.intents.BY_WORDS_ONLY) | setting | model | none
+
+
+# A text needs this many words before its language is read, and one word that is not
+# the same in both languages: "no", "hola", "ok", "si" alone never decide.
+LANGUAGE_MIN_WORDS = 2
+AMBIGUOUS_WORDS = frozenset("""
+no si ok okay oki hola hi yes ya me a la el lo de en un una mi tu te se y o plan menu
+gracias thanks thx pls please sorry fine bien mal jaja lol haha daily stop start help
+""".split())
 
 
 class Understanding:
@@ -203,6 +218,21 @@ class Understanding:
         part = parts[best]
         kind = crisis_rules.kind_for(rule, self.kind_of(part))
         return CrisisReading(kind, sure, score, rule, guess_language(message), part.raw)
+
+    # -- language -----------------------------------------------------------------
+
+    def language_of(self, message: Message | str) -> str | None:
+        """"es" or "en" when the text is clearly written in it, else None (too short, only
+        words both languages use, or the language model not sure)."""
+        message = Message.of(message)
+        model, vectorizer = self.models.language, self.models.language_vectorizer
+        words = message.words
+        if model is None or vectorizer is None or len(words) < LANGUAGE_MIN_WORDS:
+            return None
+        if all(word in AMBIGUOUS_WORDS for word in words):
+            return None
+        label, score = model.best(vectorizer.vector(message))
+        return label if score >= self.thresholds.language else None
 
     # -- everyday -----------------------------------------------------------------
 

@@ -159,8 +159,8 @@ def test_without_opt_out_type_a_custom_opt_in_word_leaves_the_person_opted_out(a
 
 
 def test_opt_out_type_help_gets_the_help_reply(app, client):
-    replies = send(client, "AYUDA", "HELP")
-    assert len(replies) == 1 and "Msg&data rates may apply" in replies[0] and "988" in replies[0]
+    replies = send(client, "AYUDA", "HELP")      # AYUDA is HELP in Spanish: the Spanish HELP reply (issue 13)
+    assert len(replies) == 1 and "Pueden aplicarse tarifas de mensajes y datos" in replies[0] and "988" in replies[0]
     assert records(app) == ([], ["help"])
 
 

@@ -246,19 +246,23 @@ def test_content_check_lists_every_message_with_its_encoding_and_segments(steady
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1].startswith("examples: ") and "checked" in lines[-1]
-    summary = re.fullmatch(r"(\d+) messages, 0 problems", lines[-2])
-    assert summary, lines[-1]
-    rows = [line for line in lines[:-2] if not line.startswith(" ")]
-    assert len(rows) == int(summary.group(1)) > 20
-    for row in rows:
-        assert re.fullmatch(r"OK +\S+ +GSM-7 +\d+ chars [123] seg", row), row
-    assert any(" safety.crisis " in row for row in rows)
+    summary = re.fullmatch(r"(\d+) messages \((\d+) in English, (\d+) in Spanish\), 0 problems", lines[-2])
+    assert summary, lines[-2]
+    assert [line for line in lines if line.startswith("== ")] == ["== English (en) ==", "== Spanish (es) =="]
+    rows = [line for line in lines[:-2] if not line.startswith((" ", "== "))]
+    assert len(rows) == int(summary.group(1)) == int(summary.group(2)) + int(summary.group(3)) > 20
+    for row in rows:     # Spanish texts may be UCS-2 (á í ó ú): the row says which letter, and the room
+        assert re.fullmatch(r"OK +(en +\S+ +GSM-7 +\d+ chars [123] seg"
+                            r"|es +es/\S+ +(GSM-7 +\d+ chars [123] seg|UCS-2 +\d+ chars [1-7] seg "
+                            r'\(UCS-2 for "[áíóúÁÍÓÚ]": up to 7 seg\)))', row), row
+    assert any(" safety.crisis " in row for row in rows) and any(" es/safety.crisis " in row for row in rows)
 
 
 def test_content_check_quiet_prints_only_the_summary_when_all_is_well(steady):
     result = steady("content", "check", "--quiet")
     assert result.returncode == 0
-    assert re.fullmatch(r"\d+ messages, 0 problems\nexamples: \d+ crisis, .*checked.*\n", result.stdout)
+    assert re.fullmatch(r"\d+ messages \(\d+ in English, \d+ in Spanish\), 0 problems\nexamples: \d+ crisis, .*checked.*\n",
+                        result.stdout)
 
 
 def test_db_upgrade_succeeds_twice_and_leaves_the_database_at_head(steady_on, database_url, tmp_path):

@@ -56,6 +56,28 @@ def test_steady_eval_prints_json_figures_and_exits_zero_above_the_floors(runner)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert set(figures["cross_validation"]) >= {"crisis_recall", "crisis_precision", "intent_accuracy"}
+    by_language = figures["cross_validation"]["by_language"]
+    assert set(by_language) == {"en", "es"}
+    assert by_language["es"]["examples"] + by_language["en"]["examples"] == figures["cross_validation"]["examples"]
+
+
+def test_steady_eval_language_prints_the_spanish_detail_and_the_table_of_all(runner):
+    result = runner.invoke(main, ["eval", "--folds", "2", "--language", "es", "--no-floors", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "(es texts only)" in result.output.splitlines()[0]
+    table = result.output[result.output.index("by language:"):].splitlines()
+    assert table[0].split()[-3:] == ["all", "en", "es"]
+    assert any(line.strip().startswith("crisis recall") for line in table)
+
+
+def test_steady_eval_prints_one_language_in_detail_and_the_table_of_all(report):
+    from bot.evaluation import Report
+
+    spanish = report.only("es")
+    assert spanish.predictions and all(p.example.language == "es" for p in spanish.predictions)
+    assert isinstance(spanish, Report) and spanish.topics and spanish.answers
+    table = "\n".join(report.language_lines())
+    assert "crisis recall" in table and table.splitlines()[0].split()[-3:] == ["all", "en", "es"]
 
 
 def test_steady_explain_names_the_kind_the_score_and_the_closest_examples(runner):

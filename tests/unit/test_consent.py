@@ -43,7 +43,9 @@ def test_an_opt_in_brings_replies_back_and_switches_nothing_scheduled_on():
 def test_a_texted_stop_leaves_exactly_the_state_of_the_one_opt_out(text):
     outcome = turn(text, SIGNED_UP)
     assert outcome.intent == intents.STOP
-    assert outcome.state == consent.opt_out(SIGNED_UP)
+    # A Spanish opt-out word is answered in Spanish, and Spanish is the person's language.
+    spanish = text in ("ALTO", "no más mensajes")
+    assert outcome.state == replace(consent.opt_out(SIGNED_UP), language="es" if spanish else "en")
     assert CancelScheduled() in outcome.commands
 
 
@@ -51,7 +53,7 @@ def test_a_texted_stop_leaves_exactly_the_state_of_the_one_opt_out(text):
 def test_opt_out_type_stop_records_the_opt_out_with_the_keyword_sent(text, keyword):
     outcome = turn(text, SIGNED_UP, "STOP")
     assert outcome.intent == intents.STOP
-    assert outcome.state == consent.opt_out(SIGNED_UP)
+    assert outcome.state == replace(consent.opt_out(SIGNED_UP), language="es" if text == "ALTO" else "en")
     assert outcome.events == (Event("opt_out", keyword),)
     assert outcome.replies and "911" in outcome.replies[0] and "988" in outcome.replies[0]
 
@@ -90,8 +92,9 @@ def test_opt_out_type_start_with_a_crisis_opts_in_and_answers_the_crisis():
 
 def test_opt_out_type_help_gets_the_help_reply_and_changes_nothing():
     outcome = turn("AYUDA", State(), "HELP")
-    assert outcome.intent == intents.HELP and outcome.replies == (turn("HELP", State()).replies[0],)
-    assert outcome.state == State() and outcome.events == ()
+    # AYUDA is HELP in Spanish: the Spanish HELP reply, and Spanish from now on.
+    assert outcome.intent == intents.HELP and outcome.replies == (turn("HELP", State(language="es")).replies[0],)
+    assert outcome.state == State(language="es") and outcome.events == ()
     assert turn("AYUDA", OPTED_OUT, "HELP").replies == ()     # Twilio answers no one it blocks
 
 

@@ -429,6 +429,7 @@ def folder(tmp_path: Path) -> Path:
         if name != KEYWORDS:
             shutil.copy(SHIPPED / name, tmp_path / name)
     (tmp_path / KEYWORDS).write_text(_keywords_source(), encoding="utf-8")
+    shutil.copytree(SHIPPED / "es", tmp_path / "es")     # the Spanish texts (issue 13)
     return tmp_path
 
 

@@ -99,3 +99,27 @@ def test_a_missing_label_is_refused():
 def test_every_crisis_topic_and_kind_has_its_reply():
     assert set(CONTENT.crisis_kinds) == set(CRISIS_KINDS)
     assert set(CONTENT.crisis_topics) == set(CRISIS_TOPICS)
+
+
+def test_an_example_takes_its_language_from_its_file_name():
+    raws = [RawExample("examples/intents.yaml", 2, ("craving",), "want to use"),
+            RawExample("examples/intents_es.yaml", 2, ("craving",), "tengo ganas de usar"),
+            RawExample("examples/crisis_es.yaml", 3, ("suicide", "explicit"), "me quiero morir"),
+            RawExample("examples/not_crisis_everyday_es.yaml", 3, ("idioms", "feeling"), "me muero de hambre"),
+            RawExample("examples/answers_es.yaml", 2, ("yes",), "si ya paso")]
+    language = {e.text: e.language for e in build_corpus(raws).examples}
+    assert language == {"want to use": "en", "tengo ganas de usar": "es", "me quiero morir": "es",
+                        "me muero de hambre": "es", "si ya paso": "es"}
+
+
+def test_a_name_merely_containing_es_is_english():
+    from flows.corpus import language_of
+
+    assert language_of("examples/not_crisis_messages.yaml") == "en"
+    assert language_of("examples/crisis_es.yaml") == "es"
+    assert language_of("crisis_followup_more_es.yaml") == "es"
+
+
+def test_the_shipped_corpus_has_both_languages_and_no_spanish_file_by_the_old_name():
+    assert {e.language for e in CORPUS.examples} == {"en", "es"}
+    assert not [e.file for e in CORPUS.examples if "spanish" in e.file]

@@ -269,6 +269,18 @@ PRIVACY_CASES = {
 }
 CASES.update(PRIVACY_CASES)
 
+# Issue 13: choosing a language, by its words only.
+LANGUAGE_CASES = {
+    "spanish": ["ESPANOL", "Español", "SPANISH", "en español", "hablas espanol?", "castellano"],
+    "english": ["ENGLISH", "ingles", "INGLÉS", "en ingles", "do you speak english"],
+}
+CASES.update(LANGUAGE_CASES)
+
+
+@pytest.mark.parametrize("intent, text", [(i, t) for i, texts in LANGUAGE_CASES.items() for t in texts])
+def test_a_language_is_chosen_from_its_words(matcher, intent, text):
+    assert matcher.match(text) == intent, text
+
 
 @pytest.mark.parametrize("intent, text", [(i, t) for i, texts in PRIVACY_CASES.items() for t in texts])
 def test_a_privacy_request_is_matched_from_its_words(matcher, intent, text):

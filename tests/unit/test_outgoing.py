@@ -8,7 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 from flows import gsm
 from flows.helpline import HELPLINE_NUMBER
-from flows.outgoing import MAX_SEGMENTS, outgoing
+from flows.content_schema import SPANISH_UCS2
+from flows.outgoing import MAX_SEGMENTS, outgoing, segment_limit
 
 FOOTER = "SAMHSA Helpline: 1-800-662-4357 (free, 24/7)"
 
@@ -18,8 +19,17 @@ FOOTER = "SAMHSA Helpline: 1-800-662-4357 (free, 24/7)"
 def test_whatever_a_composer_wrote_leaves_safe(text):
     sent = outgoing(text, FOOTER)
     assert HELPLINE_NUMBER in sent
-    assert gsm.is_gsm7(sent)
-    assert gsm.segments(sent) <= MAX_SEGMENTS
+    # GSM-7, but for Spanish's á í ó ú (UCS-2 then, with as many characters: segment_limit).
+    assert all(gsm.is_gsm7(char) or char in SPANISH_UCS2 for char in sent)
+    assert gsm.segments(sent) <= segment_limit(MAX_SEGMENTS, sent)
+
+
+def test_spanish_accents_are_kept_within_the_same_room_in_characters():
+    sent = outgoing("Respira despacio. Aquí estás, sí. \u201cCalma\u201d \u2764", FOOTER)
+    assert sent.startswith('Respira despacio. Aquí estás, sí. "Calma"') and gsm.encoding(sent) == gsm.UCS2
+    assert segment_limit(3, sent) == 7 and segment_limit(2, sent) == 5 and segment_limit(3, "plain") == 3
+    long = outgoing("Sí, aquí. " * 60, FOOTER)        # 600 characters: over 7 UCS-2 segments
+    assert long.endswith(FOOTER) and gsm.is_gsm7(long) and gsm.segments(long) <= MAX_SEGMENTS
 
 
 def test_the_footer_is_added_once_and_a_text_that_gives_the_number_keeps_its_words():

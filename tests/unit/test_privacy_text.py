@@ -21,7 +21,9 @@ from tests.understanding import CONTENT, as_sent
 from tests.unit.test_engine import CTX, FRESH, NOW
 
 ASKING = ["DELETE", "delete", "Delete!", "delete my data", "erase everything", "forget me", "erase my number",
-          "can you delete my data", "borrar mis datos", "borra mis datos", "olvidame"]
+          "can you delete my data", "olvidame"]
+# Clearly Spanish: asked in Spanish, and Spanish from then on (issue 13).
+ASKING_ES = ["borrar mis datos", "borra mis datos"]
 
 
 def talk(texts, state=FRESH, ctx=CTX, step=timedelta(minutes=1)):
@@ -46,6 +48,15 @@ def test_a_delete_request_says_what_will_be_erased_and_asks_first(text):
     for part in ("plan", "settings", "check-ins", "record of your texts", "DELETE again or YES", "10 minutes"):
         assert part in reply
     assert privacy.is_asked(outcome.state)
+
+
+@pytest.mark.parametrize("text", ASKING_ES)
+def test_a_delete_request_in_spanish_asks_first_in_spanish(text):
+    outcome = engine.turn(text, FRESH, CTX)
+    assert outcome.intent == intents.DELETE and outcome.detail == "asked" and not erases(outcome)
+    assert outcome.state.language == "es" and privacy.is_asked(outcome.state)
+    spanish = CONTENT.in_language("es")
+    assert outcome.replies[0].startswith(spanish.text("delete_ask")) and "10 minutos" in outcome.replies[0]
 
 
 @pytest.mark.parametrize("confirm", ["DELETE", "yes", "YES!", "delete"])
