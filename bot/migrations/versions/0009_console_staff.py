@@ -2,7 +2,7 @@
 console_audit (logins, lockouts, exports: who, what, when, from where).
 
 Revision ID: 0009_console_staff
-Revises: 0007_crisis_kind
+Revises: 0008_language
 Create Date: 2026-12-08
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 UTC = sa.DateTime
 
 revision: str = "0009_console_staff"
-down_revision: str | Sequence[str] | None = "0007_crisis_kind"
+down_revision: str | Sequence[str] | None = "0008_language"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
