@@ -79,6 +79,7 @@ OUTBOX_METRICS = {  # by the day a row was due; counted again each day until the
     "outbox_kind": "scheduled texts by kind and status (daily:sent, quit_date:cancelled, ...)",
     "outbox_delivery": "sent texts by Twilio's last receipt (delivered, undelivered, sent, ...; '' none yet)",
     "outbox_reason": "failed and cancelled texts by why: status:reason (cancelled:quiet_hours, failed:30003)",
+    "outbox_error": "sent texts Twilio reported an error code for (undelivered), by code",
     "quit_day": "quit-date texts sent, by program day (-3 ... 30: days after the quit date)",
 }
 SNAPSHOT_METRICS = {  # taken as the day's counts are made (the first run after it ends)
@@ -368,6 +369,8 @@ def outbox_counts(tx: Tx, start: datetime, end: datetime) -> Counts:
         found[(d, "outbox_kind", f"{kind}:{status}")] += n
         if status == models.SENT:
             found[(d, "outbox_delivery", receipt or "")] += n
+            if code is not None:
+                found[(d, "outbox_error", str(code))] += n
         elif status in (models.FAILED, models.CANCELLED):
             found[(d, "outbox_reason", f"{status}:{code if code is not None else receipt or ''}")] += n
     found.update(_quit_days(tx, start, end))
