@@ -3,7 +3,7 @@ changed, and when; never an answer) and clock_ticks (the clock's last tick: time
 duration, failed steps).
 
 Revision ID: 0010_console_counts
-Revises: 0007_crisis_kind (re-chained by the integrator after 0009_console_staff)
+Revises: 0009_console_staff
 Create Date: 2026-12-08
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_console_counts"
-down_revision: str | Sequence[str] | None = "0007_crisis_kind"
+down_revision: str | Sequence[str] | None = "0009_console_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""The simulator page (/console/simulator): talk to Steady as a sandboxed test number, as `steady chat` does. Owned by console-sim."""
