@@ -215,9 +215,9 @@ TWILIO_ERRORS = {
 
 
 def meaning(reason: str) -> str:
-    """The plain meaning of a reason or a Twilio error code ("" for a code not in the table)."""
+    """The plain meaning of a reason or of a Twilio error code (else where to look it up)."""
     if reason.isdigit():
-        return TWILIO_ERRORS.get(reason, "")
+        return TWILIO_ERRORS.get(reason, f"Twilio error {reason}: see twilio.com/docs/api/errors/{reason}")
     return REASONS.get(reason, "")
 
 
