@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot import models
-from bot.retention import (COUNTED, FINAL_METRICS, FINISHED, OUTBOX_METRICS, _marks, _people_snapshot, final_counts,
+from bot.retention import (COUNTED, DETAIL_CUT, FINAL_METRICS, FINISHED, OUTBOX_CUT, OUTBOX_METRICS, _marks, _people_snapshot, final_counts,
                            outbox_counts, read_counts)
 from bot.store import Store
-from flows.retention_days import ONE_DAY, midnight
+from flows.retention_days import ONE_DAY, first_whole_day, midnight
 
 outbox = models.OutboxMessage.__table__
 
@@ -64,11 +64,11 @@ def window(store: Store, days: int, now: datetime, *, before: int = 0,
         counts = Counter(read_counts(tx, start, today, metrics))
         live: set[date] = set()
         if any(metric in FINAL_METRICS for metric in metrics):
-            final_from = _first_uncounted(found.get(COUNTED), start)
+            final_from = _first_uncounted(found.get(COUNTED), start, found.get(DETAIL_CUT))
             _overwrite(counts, final_counts(tx, midnight(final_from), now), final_from, FINAL_METRICS, metrics)
             live.update(_days(final_from, today))
         if any(metric in OUTBOX_METRICS for metric in metrics):
-            outbox_from = _first_uncounted(_outbox_counted(found.get(FINISHED)), start)
+            outbox_from = _first_uncounted(_outbox_counted(found.get(FINISHED)), start, found.get(OUTBOX_CUT))
             _overwrite(counts, outbox_counts(tx, midnight(outbox_from), midnight(today + ONE_DAY)), outbox_from,
                        OUTBOX_METRICS, metrics)
             live.update(_days(outbox_from, today))
@@ -106,11 +106,12 @@ def queue_depth(store: Store) -> dict[str, int]:
     return {models.PENDING: 0, models.SENDING: 0} | {status: int(n) for status, n in rows}
 
 
-def _first_uncounted(mark: datetime | None, floor: date) -> date:
-    """The first day a mark (the last day counted) leaves uncounted, not before `floor`."""
-    if mark is None:
-        return floor
-    return max(mark.date() + ONE_DAY, floor)
+def _first_uncounted(mark: datetime | None, floor: date, cut: datetime | None) -> date:
+    """The first day a mark (the last day counted) leaves uncounted, not before `floor`,
+    nor before the first day a prune at `cut` left whole (a pruned day is never recounted)."""
+    first = floor if mark is None else max(mark.date() + ONE_DAY, floor)
+    whole = first_whole_day(cut)
+    return first if whole is None else max(first, whole)
 
 
 def _outbox_counted(finished: datetime | None) -> datetime | None:

@@ -111,3 +111,14 @@ def test_the_program_days_of_texts_sent_are_counted_by_day(world):
         found = read_counts(tx, days[0], days[-1], ["quit_day"])
     assert {(d - QUIT).days: key for (d, _, key), n in found.items() if n == 1} == {
         -3: "-3", -1: "-1", 0: "0", 1: "1", 2: "2", 3: "3", 7: "7"}
+
+
+def test_a_pruned_day_is_read_as_stored_never_recounted_live(store):
+    from bot.retention import DETAIL_CUT
+    from flows.retention_days import midnight
+
+    with store.transaction() as tx:
+        tx.session.execute(insert(daily_counts), [{"day": TODAY - 3 * DAY, "metric": "plans", "key": "made", "count": 4}])
+        _set_mark(tx, DETAIL_CUT, midnight(TODAY - 2 * DAY))      # no COUNTED mark: the job stopped part-way
+    found = console_counts.window(store, 7, NOW)
+    assert found.counts[(TODAY - 3 * DAY, "plans", "made")] == 4
