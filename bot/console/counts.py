@@ -61,7 +61,9 @@ def window(store: Store, days: int, now: datetime, *, before: int = 0,
     start = first - timedelta(days=before)
     with store.transaction() as tx:
         found = _marks(tx)
-        counts = Counter(read_counts(tx, start, today, metrics))
+        counts = Counter(read_counts(tx, first, today, metrics))
+        if start < first:       # the days before: only what the quit program's cohorts need
+            counts.update(read_counts(tx, start, first - ONE_DAY, [m for m in metrics if m == "quit_day"]))
         live: set[date] = set()
         if any(metric in FINAL_METRICS for metric in metrics):
             final_from = _first_uncounted(found.get(COUNTED), start, found.get(DETAIL_CUT))
