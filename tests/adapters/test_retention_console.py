@@ -122,3 +122,15 @@ def test_a_pruned_day_is_read_as_stored_never_recounted_live(store):
         _set_mark(tx, DETAIL_CUT, midnight(TODAY - 2 * DAY))      # no COUNTED mark: the job stopped part-way
     found = console_counts.window(store, 7, NOW)
     assert found.counts[(TODAY - 3 * DAY, "plans", "made")] == 4
+
+
+def test_every_tick_records_its_time_and_duration(world):
+    from bot.console.delivery import clock_status
+
+    world.tick(NOW)
+    later = world.tick(NOW + timedelta(minutes=1))
+    status = clock_status(world.store, NOW + timedelta(minutes=2))
+    assert status.at == NOW + timedelta(minutes=1) and status.alive
+    assert 0 <= status.seconds < 30 and status.errors == len(later.errors) == 0
+    with world.store.transaction() as tx:
+        assert tx.session.scalar(select(func.count()).select_from(models.ClockTick.__table__)) == 1

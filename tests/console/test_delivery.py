@@ -69,3 +69,9 @@ def test_clock_status_is_alive_within_five_minutes(console_app):
     assert (status.at, status.seconds, status.errors) == (START + timedelta(minutes=1), 0.5, 0)
     assert status.alive
     assert not clock_status(store, START + timedelta(minutes=6, seconds=1)).alive
+
+
+def test_the_settings_check_list_reads_the_recorded_tick(console_app, console_client):
+    clock.record_tick(console_app.extensions["steady"].store, START - timedelta(minutes=2), 0.3, 0)
+    html = console_client.get("/console/settings").get_data(as_text=True)
+    assert "last tick 2026-12-01 11:58:00 UTC" in html and "no tick recorded" not in html
