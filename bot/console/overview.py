@@ -59,6 +59,14 @@ def overview_charts(rows: list[figures.Row]) -> list[Chart]:
     ]
 
 
+@bp.app_template_filter("console_number")
+def console_number(value: int | float | None) -> str:
+    """A table cell: thousands separated; a mean as is; nothing for no value (the CSV keeps raw numbers)."""
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
 def _window(days: int):
     steady = current_app.extensions["steady"]
     at = now()

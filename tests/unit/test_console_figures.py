@@ -96,3 +96,9 @@ def test_a_line_chart_breaks_at_a_missing_day_and_dots_a_lone_value():
 
 def test_nice_max_rounds_up_to_1_2_5():
     assert [charts.nice_max(v) for v in (0, 1, 3, 7, 11, 450, 4999)] == [1, 1, 5, 10, 20, 500, 5000]
+
+
+def test_table_cells_separate_thousands_and_leave_no_value_blank():
+    from bot.console.overview import console_number
+
+    assert [console_number(v) for v in (None, 0, 151648, 3.25, 4.0)] == ["", "0", "151,648", "3.25", "4"]
