@@ -48,7 +48,7 @@ def upgrade() -> None:
 
     # Counting a day (today live, in the console; each day, by retention) finds its rows by these.
     op.create_index(op.f("ix_outbox_due_counts"), "outbox",
-                    ["due_at", "kind", "status", "delivery_status", "error_code"])
+                    ["due_at", "kind", "status", "delivery_status", "error_code", "person_id"])
     op.create_index(op.f("ix_people_created_at"), "people", ["created_at"])
     op.create_index(op.f("ix_people_channel"), "people", ["channel"])   # the simulator's few test numbers
 
