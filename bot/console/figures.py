@@ -38,10 +38,6 @@ def _get(counts: Counts, day: date, metric: str, key: str = "") -> int:
     return counts.get((day, metric, key), 0)
 
 
-def _total(counts: Counts, day: date, metric: str) -> int:
-    return sum(n for (d, m, _), n in counts.items() if d == day and m == metric)
-
-
 def _by_day(counts: Counts) -> dict[date, dict[tuple[str, str], int]]:
     """Counts grouped by day once (a 90-day window holds a few thousand entries)."""
     grouped: dict[date, dict[tuple[str, str], int]] = {}
