@@ -356,8 +356,9 @@ def count_outbox_days(tx: Tx, days: list[date]) -> None:
     _replace(tx, OUTBOX_METRICS, days, outbox_counts(tx, midnight(days[0]), midnight(days[-1] + ONE_DAY)))
 
 
-def outbox_counts(tx: Tx, start: datetime, end: datetime) -> Counts:
-    """The outbox metrics of rows due from `start` to before `end`, by due day."""
+def outbox_counts(tx: Tx, start: datetime, end: datetime, quit_until: datetime | None = None) -> Counts:
+    """The outbox metrics of rows due from `start` to before `end`, by due day; `quit_day`
+    only for rows due before `quit_until` (default `end`): it reads each text's plan."""
     day = func.date(outbox.c.due_at)
     found: Counts = Counter()
     parts = (outbox.c.kind, outbox.c.status, outbox.c.delivery_status, outbox.c.error_code)
@@ -373,7 +374,8 @@ def outbox_counts(tx: Tx, start: datetime, end: datetime) -> Counts:
                 found[(d, "outbox_error", str(code))] += n
         elif status in (models.FAILED, models.CANCELLED):
             found[(d, "outbox_reason", f"{status}:{code if code is not None else receipt or ''}")] += n
-    found.update(_quit_days(tx, start, end))
+    if (quit_until or end) > start:
+        found.update(_quit_days(tx, start, min(end, quit_until or end)))
     return found
 
 

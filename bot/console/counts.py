@@ -71,8 +71,10 @@ def window(store: Store, days: int, now: datetime, *, before: int = 0,
             live.update(_days(final_from, today))
         if any(metric in OUTBOX_METRICS for metric in metrics):
             outbox_from = _first_uncounted(_outbox_counted(found.get(FINISHED)), start, found.get(OUTBOX_CUT))
-            _overwrite(counts, outbox_counts(tx, midnight(outbox_from), midnight(today + ONE_DAY)), outbox_from,
-                       OUTBOX_METRICS, metrics)
+            # quit_day only for finished days (today's is never shown), and only if asked for.
+            quit_until = midnight(today) if "quit_day" in metrics else midnight(outbox_from)
+            _overwrite(counts, outbox_counts(tx, midnight(outbox_from), midnight(today + ONE_DAY), quit_until),
+                       outbox_from, OUTBOX_METRICS, metrics)
             live.update(_days(outbox_from, today))
         if "people" in metrics and not any(key[0] == today and key[1] == "people" for key in counts):
             counts.update(_snapshot_now(store, tx, now))

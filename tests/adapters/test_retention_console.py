@@ -134,3 +134,16 @@ def test_every_tick_records_its_time_and_duration(world):
     assert 0 <= status.seconds < 30 and status.errors == len(later.errors) == 0
     with world.store.transaction() as tx:
         assert tx.session.scalar(select(func.count()).select_from(models.ClockTick.__table__)) == 1
+
+
+def test_the_window_counts_program_days_live_for_finished_days_only(store):
+    someone = person(store, "+15555550105", {"quit_date": TODAY.isoformat(), "texts": True})
+    with store.transaction() as tx:
+        _set_mark(tx, FINISHED, NOW - 2 * DAY)          # the outbox counted up to 3 days ago
+        tx.session.execute(insert(outbox), [sent(someone, TODAY - DAY, NOW - DAY), sent(someone, TODAY, NOW)])
+    found = console_counts.window(store, 7, NOW, before=30)
+    assert found.counts[(TODAY - DAY, "quit_day", "-1")] == 1
+    assert (TODAY, "quit_day", "0") not in found.counts                 # today is not over: never read
+    assert found.counts[(TODAY, "outbox", "sent")] == 1
+    delivery = console_counts.window(store, 7, NOW, metrics=console_counts.DELIVERY)
+    assert not any(metric == "quit_day" for _, metric, _ in delivery.counts)
