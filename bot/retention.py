@@ -391,7 +391,7 @@ def _quit_days(tx: Tx, start: datetime, end: datetime) -> Counts:
     ):
         offset = retention_days.program_day(slot, (plan or {}).get("quit_date"))
         if offset is not None:
-            found[(_day(due_at), "quit_day", str(offset))] += 1
+            found[(due_at.date(), "quit_day", str(offset))] += 1   # UTCDateTime: aware UTC
     return found
 
 
