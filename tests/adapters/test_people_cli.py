@@ -57,7 +57,8 @@ def test_export_prints_everything_stored_about_the_number(steady, cli):
     assert person["person"]["plan"]["triggers"] == "payday" and person["person"]["daily_enabled"] is True
     assert [(c["kind"], c["keyword"]) for c in person["consent_events"]] == [("daily_on", "DAILY"), ("plan_texts_off", "NO")]
     assert len(person["message_events"]) >= 20 and len(person["processed_messages"]) == 10
-    assert set(person) == {"person", "processed_messages", "consent_events", "message_events", "outbox", "checkins"}
+    assert set(person) == {"person", "processed_messages", "consent_events", "message_events", "outbox", "checkins",
+                           "plan_events"}
 
 
 def test_erase_is_the_erase_by_text_and_is_logged_without_the_number(steady, cli, caplog):
