@@ -139,7 +139,9 @@ def create_app(settings: Settings | None = None, *, transport: Transport | None 
         log.error("not starting: %s", exc)
         raise
 
+    from bot import console
     from bot.webhook import bp
 
     app.register_blueprint(bp)
+    console.init_app(app, app.extensions["steady"])     # only when STEADY_CONSOLE is true
     return app

@@ -1,6 +1,7 @@
 """The `steady` command. Its commands and flags are a contract operators rely on:
 run, chat (--from, --json), content check, db upgrade, tick (--now), clock, twilio
-opt-out-text, prune (--now, --json), people export, people erase."""
+opt-out-text, prune (--now, --json), people export, people erase, staff add (--password-stdin),
+staff list, staff remove."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def run(host: str, port: int | None, with_clock: bool) -> None:
     from bot.transport import ConsoleTransport
 
     overrides = {}
-    settings = _settings(local=True)
+    # Served over plain http on this machine: the console's cookie cannot be HTTPS-only here.
+    settings = _settings(local=True, console_secure_cookie=False)
     if not settings.twilio_auth_token and settings.verify_signatures:
         overrides["verify_signatures"] = False
     settings = settings.with_(**overrides)
@@ -93,6 +95,8 @@ def run(host: str, port: int | None, with_clock: bool) -> None:
 
         click.echo(f"{twilio_missing_message(settings)}; texts Steady would send are shown here, numbers masked.")
     click.echo(f"Steady is listening on http://{host}:{port}/sms  (try it without a phone: steady chat)")
+    if settings.console:
+        click.echo(f"The operator console is at http://{host}:{port}/console (accounts: steady staff add EMAIL)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -398,6 +402,78 @@ def keys_rotate(batch: int) -> None:
         store.engine.dispose()
     click.echo(f"sealed {progress.sealed} of {progress.read} rows with STEADY_DATA_KEY in {progress.batches} "
                f"batch(es); {left} left" + ("" if left else ": done, STEADY_DATA_KEY_OLD can be removed"))
+
+
+@main.group()
+def staff() -> None:
+    """Operator console accounts (STEADY_CONSOLE): add, list, remove."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    """From standard input's first line (scripts), or asked twice, hidden."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input's first line.")
+def staff_add(email: str, password_stdin: bool) -> None:
+    """Make a console account for EMAIL (the password is asked twice; 12+ characters)."""
+    from bot import timeutil
+    from bot.console import staff as accounts
+
+    settings = _settings()
+    try:
+        accounts.check_email(accounts.normal_email(email))
+        password = _read_password(password_stdin)
+        accounts.check_password(password)
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    store = _people_store(settings)
+    try:
+        made = accounts.add(store, email, password, timeutil.utcnow())
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.engine.dispose()
+    click.echo(f"made a console account for {made}")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """The console accounts: email, when made, and whether locked now."""
+    from bot import timeutil
+    from bot.console import staff as accounts
+
+    store = _people_store(_settings())
+    try:
+        rows = accounts.listing(store)
+    finally:
+        store.engine.dispose()
+    now = timeutil.utcnow()
+    for row in rows:
+        locked = f"  locked until {row.locked_until:%Y-%m-%d %H:%M} UTC" if row.locked_until and row.locked_until > now else ""
+        click.echo(f"{row.email}  made {row.created_at:%Y-%m-%d}{locked}")
+    click.echo(f"{len(rows)} account(s)")
+
+
+@staff.command("remove")
+@click.argument("email")
+def staff_remove(email: str) -> None:
+    """Delete the console account of EMAIL; its open sessions end at their next request."""
+    from bot.console import staff as accounts
+
+    store = _people_store(_settings())
+    try:
+        removed = accounts.remove(store, email)
+    finally:
+        store.engine.dispose()
+    if not removed:
+        raise click.ClickException(f"no console account for {accounts.normal_email(email)}")
+    click.echo(f"removed the console account of {accounts.normal_email(email)}")
 
 
 @main.command()

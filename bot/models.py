@@ -332,3 +332,33 @@ class TwilioDeletion(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error_code: Mapped[int | None] = mapped_column(Integer)               # the last failure's
+
+
+# --- the operator console (bot/console): staff accounts and what they did ----------------------
+
+class ConsoleStaff(Base):
+    """A console account (`steady staff add`): an email and its argon2id password hash, with
+    the lockout's bookkeeping (wrong passwords since the last good one, locked until when)."""
+
+    __tablename__ = "console_staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsoleAudit(Base):
+    """One thing done in the console: who (a staff email; none for a failed login, whose typed
+    email is not kept), what (an action such as "login", "export overview.csv"), when, and from
+    which client address (the per-address login limit counts these). Never a body or a number."""
+
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    staff: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -34,6 +34,8 @@ TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 # STEADY_DATA_KEY: a secret of at least this many characters (`steady run` makes one of 43).
 MIN_DATA_KEY_CHARS = 32
+# STEADY_SECRET_KEY: signs the console's session cookies; as long as a data key.
+MIN_SECRET_KEY_CHARS = 32
 # The DATABASE_URL forms bot.db can open: PostgreSQL as Heroku and others write it, or a
 # SQLite file (tests, and operators who want one somewhere other than the instance folder).
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "postgresql+psycopg://")
@@ -161,6 +163,10 @@ def _database_url(value: str) -> str | None:
 
 def _data_key(value: str) -> str | None:
     return None if len(value) >= MIN_DATA_KEY_CHARS else f"must be at least {MIN_DATA_KEY_CHARS} characters"
+
+
+def _secret_key(value: str) -> str | None:
+    return None if len(value) >= MIN_SECRET_KEY_CHARS else f"must be at least {MIN_SECRET_KEY_CHARS} characters"
 
 
 def _web_url(value: str) -> str | None:
@@ -333,6 +339,22 @@ class Settings:
         "STEADY_MAX_ATTEMPTS", 6, WHOLE, "tries for a passing failure before a row is failed", check=_positive)
     log_level: str = setting(
         "STEADY_LOG_LEVEL", "INFO", WORD, "log level", check=_log_level)
+    console: bool = setting(
+        "STEADY_CONSOLE", False, BOOLEAN,
+        "`true` turns on the operator console at `/console` (README: Operator console); it then needs "
+        "`STEADY_SECRET_KEY`. Off, every `/console` address is 404")
+    secret_key: str | None = setting(
+        "STEADY_SECRET_KEY", None, TRIMMED,
+        "the secret (32+ characters) that signs the console's session cookies and CSRF tokens; required when "
+        "`STEADY_CONSOLE` is true (changing it logs every staff member out)",
+        check=_optional(_secret_key), secret=True)
+    console_idle: timedelta = setting(
+        "STEADY_CONSOLE_IDLE_MINUTES", timedelta(minutes=30), MINUTES,
+        "a console session unused for this long is logged out", check=_positive)
+    console_secure_cookie: bool = setting(
+        "STEADY_CONSOLE_SECURE_COOKIE", True, BOOLEAN,
+        "the console's session cookie is sent over HTTPS only; `false` only to use the console over plain "
+        "http on your own machine (`steady run` defaults it to `false`)")
 
     def __post_init__(self) -> None:
         problems = _problems({spec.field: getattr(self, spec.field) for spec in SPECS})
@@ -425,8 +447,16 @@ def _send_time_in_window(values: Mapping[str, Any]) -> str | None:
             "the hours scheduled texts may go out")
 
 
+def _console_secret(values: Mapping[str, Any]) -> str | None:
+    if values["console"] and not values["secret_key"]:
+        return (f"STEADY_SECRET_KEY is required when STEADY_CONSOLE is true ({MIN_SECRET_KEY_CHARS}+ characters: "
+                "it signs the console's session cookies)")
+    return None
+
+
 RULES = (
     Rule(("quiet_start", "quiet_end"), _sending_window),
+    Rule(("console", "secret_key"), _console_secret),
     Rule(("quiet_start", "quiet_end", "default_send_time"), _send_time_in_window),
 )
 

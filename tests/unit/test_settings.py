@@ -92,7 +92,7 @@ def test_only_bot_settings_reads_the_environment():
 
 def test_secrets_have_no_default_and_never_show_in_a_repr():
     assert {spec.env for spec in SPECS if spec.secret} == {"DATABASE_URL", "TWILIO_AUTH_TOKEN", "STEADY_DATA_KEY",
-                                                             "STEADY_DATA_KEY_OLD"}
+                                                             "STEADY_DATA_KEY_OLD", "STEADY_SECRET_KEY"}
     assert all(spec.default is None for spec in SPECS if spec.secret)
     with pytest.raises(TypeError, match="secrets have no default"):
         setting("SOME_TOKEN", "s3cret", BY_ENV["TWILIO_AUTH_TOKEN"].kind, "a token", secret=True)

@@ -1,0 +1,33 @@
+"""The content page (/console/content): every message as `steady content check` reports it
+(id, encoding, characters, segments, problems; every language flows.content.check covers)
+and the corpus example count per intent. Read-only: content changes go through files and
+review. The texts are Steady's own words, never a person's."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import current_app, render_template
+
+from bot.console import bp
+from bot.console.auth import staff_required
+from flows.content import check
+
+
+def example_counts(content) -> list[tuple[str, str, str, int]]:
+    """(group, label, language, count) for each intent, crisis kind, topic and answer of the
+    corpus, sorted; the language is "" where examples do not carry one."""
+    corpus = content.examples
+    if corpus is None:
+        return []
+    counts = Counter((e.group, e.label, getattr(e, "language", "") or "") for e in corpus.examples)
+    return sorted((group, label, language, n) for (group, label, language), n in counts.items())
+
+
+@bp.route("/content")
+@staff_required
+def content():
+    loaded = current_app.extensions["steady"].content
+    reports = check(loaded)
+    return render_template("console/content.html", reports=reports,
+                           problems=sum(len(r.problems) for r in reports), examples=example_counts(loaded))
