@@ -119,8 +119,9 @@ class Outlook:
 class Simulator:
     """The simulator on one Steady (bot.app.Steady): its conversation, writers and sender."""
 
-    def __init__(self, steady) -> None:
+    def __init__(self, steady, clock=utcnow) -> None:
         self.steady = steady
+        self.clock = clock     # real time (the console's clock: tests move it)
 
     # -- the simulated time ---------------------------------------------------------------
 
@@ -128,8 +129,7 @@ class Simulator:
         """The test number's time: real time plus `offset`, never earlier than real time
         or than the last moment recorded for the test number (a lost offset cannot take
         its clock back)."""
-        real = utcnow()
-        at = real + max(offset, timedelta(0))
+        at = self.clock() + max(offset, timedelta(0))
         latest = self._latest(number)
         return max(at, latest) if latest is not None else at
 

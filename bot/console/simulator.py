@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app, render_template, request, session
 
-from bot.console import bp
-from bot.console.auth import current_staff, staff_required
+from sqlalchemy import select
+
 from bot import phones
+from bot.console import bp
+from bot.console.auth import current_staff, now as console_now, staff_required
+from bot.models import ConsoleStaff
 from bot.simulator import MOVES, NEXT_CHECKIN, NEXT_DAILY, Simulator, Turn, local, number_for
-from bot.timeutil import utcnow
 
 OFFSET_KEY = "simulator_offset"     # seconds the test number's clock runs ahead of real time
 # The conversation the page carries: at most this many entries (older ones drop off), and a
@@ -100,17 +102,20 @@ def _ahead(by: timedelta) -> str:
     return " ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in parts if n > 0)
 
 
-def _staff_number() -> str:
-    """The staff member's own test number (bot.simulator.number_for)."""
-    return number_for(current_staff())
+def _staff_number(steady) -> str:
+    """The staff member's own test number, from their account's id (bot.simulator.number_for)."""
+    email = current_staff()
+    with steady.store.transaction() as tx:
+        staff_id = tx.session.scalar(select(ConsoleStaff.id).where(ConsoleStaff.email == email))
+    return number_for(staff_id if staff_id is not None else email)
 
 
 @bp.route("/simulator", methods=["GET", "POST"])
 @staff_required
 def simulator():
     steady = current_app.extensions["steady"]
-    sim = Simulator(steady)
-    number = _staff_number()
+    sim = Simulator(steady, clock=console_now)
+    number = _staff_number(steady)
     now = sim.now(number, timedelta(seconds=float(session.get(OFFSET_KEY, 0) or 0)))
     entries: list[Entry] = []
     notice = None
@@ -136,11 +141,11 @@ def simulator():
                 now = target
         elif action == "reset":
             sim.reset(number, now)
-            entries, now = [], utcnow()
+            entries, now = [], console_now()
             notice = "The test number was erased: it starts again as someone new."
         else:
             abort(400)
-        session[OFFSET_KEY] = max(0.0, (now - utcnow()).total_seconds())
+        session[OFFSET_KEY] = max(0.0, (now - console_now()).total_seconds())
     entries = entries[-KEEP_ENTRIES:]
     outlook = sim.outlook(number)
     zone = outlook.timezone or steady.settings.default_timezone
@@ -152,7 +157,7 @@ def simulator():
     coming = [s for s in outlook.scheduled if s.status == "pending"]
     return render_template(
         "console/simulator.html",
-        number=phones.mask(number), zone=zone, now=local(now, zone), ahead=_ahead(now - utcnow()),
+        number=phones.mask(number), zone=zone, now=local(now, zone), ahead=_ahead(now - console_now()),
         timeline=timeline, coming=coming, local=lambda at: local(at, zone),
         next_daily=outlook.next_daily, next_checkin=outlook.next_checkin, moves=MOVE_LABELS,
         transcript=json.dumps([e.carried() for e in entries], separators=(",", ":")), notice=notice,
