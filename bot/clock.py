@@ -17,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from sqlalchemy import insert, update
+
+from bot import models
 from bot.scheduled_rows import EnqueueReport
 from bot.retention import RetentionReport
 from bot.sender import SendReport, Sender
@@ -71,6 +74,7 @@ def tick(store: Store, writers, sender: Sender, now: datetime, retention,
     failed: a broken step is logged and reported, and the clock process lives on to try
     again next minute (the daily job stays due until it finishes)."""
     report = TickReport(now=now.isoformat())
+    started = time.monotonic()
     for writer in writers:
         try:
             report.enqueue.add(writer.enqueue_due(now))
@@ -100,8 +104,26 @@ def tick(store: Store, writers, sender: Sender, now: datetime, retention,
         except Exception as exc:  # noqa: BLE001
             log.exception("retention failed")
             report.errors.append(f"retention: {type(exc).__name__}")
+    try:
+        record_tick(store, now, time.monotonic() - started, len(report.errors))
+    except Exception as exc:  # noqa: BLE001
+        log.exception("recording the tick failed")
+        report.errors.append(f"tick record: {type(exc).__name__}")
     log.info("tick: %s", report.summary())
     return report
+
+
+_TICKS = models.ClockTick.__table__
+CLOCK = "clock"   # clock_ticks' one row
+
+
+def record_tick(store: Store, at: datetime, seconds: float, errors: int) -> None:
+    """Keep the last tick's time (UTC), duration and failed steps in clock_ticks' one row:
+    the console shows them and warns when the clock has stopped (bot.console.delivery)."""
+    values = {"at": at, "seconds": round(seconds, 3), "errors": errors}
+    with store.transaction() as tx:
+        if not tx.session.execute(update(_TICKS).where(_TICKS.c.name == CLOCK).values(**values)).rowcount:
+            tx.session.execute(insert(_TICKS).values(name=CLOCK, **values))
 
 
 # From SIGTERM to exit, at most. Heroku sends SIGKILL 30 s after SIGTERM. A Twilio request

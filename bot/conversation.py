@@ -162,6 +162,9 @@ class Conversation:
                     tx.record_consent(person.id, event.kind, event.keyword, address.channel, now)
                 if outcome.score is not None:
                     tx.record_checkin(person.id, outcome.score, now)
+                saved = (outcome.state.plan or {}).get("updated_at")   # stamped by PLAN's end only
+                if saved and saved != (state.plan or {}).get("updated_at"):
+                    tx.record_plan(person.id, "made" if state.plan is None else "changed", now)
                 self.schedules.after_turn(tx, person, outcome, now)
                 # The turn's record, the person's row (state, last_inbound_at, the schedules'
                 # columns) and the answer kept for repeats, last: one statement on PostgreSQL.

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy import BigInteger
 from sqlalchemy import Date
+from sqlalchemy import Float
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
@@ -283,6 +284,32 @@ class RetentionMark(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PlanEvent(Base):
+    """A quit plan saved at the end of the PLAN flow: "made" (a new plan) or "changed" (an
+    edit), and when. Never an answer: the daily counts count these (plans made a day) and
+    retention prunes them with the other detail."""
+
+    __tablename__ = "plan_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(_person_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(16))     # made | changed
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ClockTick(Base):
+    """The clock's last tick (one row, name "clock"): when it ran (UTC), how long it took
+    and how many steps failed. Written by bot.clock.tick; read by the console's Delivery
+    page and settings check (is the clock alive?)."""
+
+    __tablename__ = "clock_ticks"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # Retention counts and prunes by time: these find a day's rows, or the old ones, by index.

@@ -30,6 +30,7 @@ from sqlalchemy import Table, and_, case, delete, exists, func, insert, or_, sel
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot import erasure, models, twilio_deletions
+from bot.scheduled_rows import QUIT_DATE
 from bot.settings import Settings
 from bot.store import Store, Tx
 from flows import retention_days
@@ -51,6 +52,7 @@ OUTBOX_CUT = "outbox_cut"     # outbox rows settled before this may be gone
 FINISHED = "finished"         # when the job last ran to the end
 
 events = models.MessageEvent.__table__
+plan_events = models.PlanEvent.__table__
 checkins = models.Checkin.__table__
 consents = models.ConsentEvent.__table__
 people = models.Person.__table__
@@ -70,12 +72,15 @@ FINAL_METRICS = {   # final once the day is over: counted once, the day after
     "new_people": "people who texted for the first time (key empty)",
     "consent": "consent events by kind (opt_in, opt_out, daily_on, daily_off, plan_texts_on, plan_texts_off)",
     "checkin_scores": "quit-date check-in answers, by score 1-5",
+    "plans": "quit plans saved, by made (a first plan) or changed (an edit or a new one)",
 }
 OUTBOX_METRICS = {  # by the day a row was due; counted again each day until the rows are pruned
     "outbox": "scheduled texts by status (pending, sending, sent, failed, cancelled)",
     "outbox_kind": "scheduled texts by kind and status (daily:sent, quit_date:cancelled, ...)",
     "outbox_delivery": "sent texts by Twilio's last receipt (delivered, undelivered, sent, ...; '' none yet)",
     "outbox_reason": "failed and cancelled texts by why: status:reason (cancelled:quiet_hours, failed:30003)",
+    "outbox_error": "sent texts Twilio reported an error code for (undelivered), by code",
+    "quit_day": "quit-date texts sent, by program day (-3 ... 30: days after the quit date)",
 }
 SNAPSHOT_METRICS = {  # taken as the day's counts are made (the first run after it ends)
     "people": "people then: total, opted_in, daily, quit_date_texts, with_plan, undeliverable",
@@ -179,7 +184,7 @@ class Retention:
             found = _marks(tx)
             counted = found.get(COUNTED)
             earliest = None if counted is not None else _earliest(tx, (
-                events.c.at, checkins.c.at, consents.c.at, people.c.created_at))
+                events.c.at, checkins.c.at, consents.c.at, people.c.created_at, plan_events.c.at))
         whole_from = retention_days.first_whole_day(found.get(DETAIL_CUT))
         days = retention_days.days_to_count(counted.date() if counted else None, earliest, whole_from, today)
         for chunk in retention_days.chunks(days, CHUNK_DAYS):
@@ -213,6 +218,7 @@ class Retention:
             _raise_mark(tx, DETAIL_CUT, cut)    # before any row goes: those days are never counted again
         report.events += self._delete(events, events.c.at < cut, budget)
         report.checkins += self._delete(checkins, checkins.c.at < cut, budget)
+        self._delete(plan_events, plan_events.c.at < cut, budget)
 
     def _prune_outbox(self, cut: datetime, budget: _Budget, report: RetentionReport) -> None:
         """Settled rows whose every time (due, last attempt, claim, send) is before `cut`:
@@ -295,7 +301,12 @@ Counts = Counter  # (day, metric, key) -> count
 def count_final_days(tx: Tx, days: list[date]) -> None:
     """(Re)count the final metrics of consecutive `days` from the detail, replacing what
     was there (recounting never doubles). The caller counts whole days only."""
-    start, end = midnight(days[0]), midnight(days[-1] + ONE_DAY)
+    _replace(tx, FINAL_METRICS, days, final_counts(tx, midnight(days[0]), midnight(days[-1] + ONE_DAY)))
+
+
+def final_counts(tx: Tx, start: datetime, end: datetime) -> Counts:
+    """The final metrics of the detail from `start` to before `end`, by day: what
+    count_final_days stores, and what the console shows live for days not yet counted."""
     found: Counts = Counter()
     day = func.date(events.c.at)
     for d, direction, intent, n in tx.session.execute(
@@ -331,12 +342,22 @@ def count_final_days(tx: Tx, days: list[date]) -> None:
         .where(checkins.c.at >= start, checkins.c.at < end).group_by(day, checkins.c.score)
     ):
         found[(_day(d), "checkin_scores", str(score))] += n
-    _replace(tx, FINAL_METRICS, days, found)
+    day = func.date(plan_events.c.at)
+    for d, kind, n in tx.session.execute(
+        select(day, plan_events.c.kind, func.count())
+        .where(plan_events.c.at >= start, plan_events.c.at < end).group_by(day, plan_events.c.kind)
+    ):
+        found[(_day(d), "plans", kind)] += n
+    return found
 
 
 def count_outbox_days(tx: Tx, days: list[date]) -> None:
     """(Re)count the outbox metrics of consecutive `days` (by due day), replacing them."""
-    start, end = midnight(days[0]), midnight(days[-1] + ONE_DAY)
+    _replace(tx, OUTBOX_METRICS, days, outbox_counts(tx, midnight(days[0]), midnight(days[-1] + ONE_DAY)))
+
+
+def outbox_counts(tx: Tx, start: datetime, end: datetime) -> Counts:
+    """The outbox metrics of rows due from `start` to before `end`, by due day."""
     day = func.date(outbox.c.due_at)
     found: Counts = Counter()
     parts = (outbox.c.kind, outbox.c.status, outbox.c.delivery_status, outbox.c.error_code)
@@ -348,9 +369,28 @@ def count_outbox_days(tx: Tx, days: list[date]) -> None:
         found[(d, "outbox_kind", f"{kind}:{status}")] += n
         if status == models.SENT:
             found[(d, "outbox_delivery", receipt or "")] += n
+            if code is not None:
+                found[(d, "outbox_error", str(code))] += n
         elif status in (models.FAILED, models.CANCELLED):
             found[(d, "outbox_reason", f"{status}:{code if code is not None else receipt or ''}")] += n
-    _replace(tx, OUTBOX_METRICS, days, found)
+    found.update(_quit_days(tx, start, end))
+    return found
+
+
+def _quit_days(tx: Tx, start: datetime, end: datetime) -> Counts:
+    """Quit-date texts sent, by due day and program day (the text's local day minus the
+    person's quit date, read from their plan here and kept nowhere else): the console's
+    retention of the quit-date program (who still gets the day-N text)."""
+    found: Counts = Counter()
+    for due_at, slot, plan in tx.session.execute(
+        select(outbox.c.due_at, outbox.c.slot, people.c.plan).join(people, people.c.id == outbox.c.person_id)
+        .where(outbox.c.due_at >= start, outbox.c.due_at < end, outbox.c.kind == QUIT_DATE,
+               outbox.c.status == models.SENT)
+    ):
+        offset = retention_days.program_day(slot, (plan or {}).get("quit_date"))
+        if offset is not None:
+            found[(_day(due_at), "quit_day", str(offset))] += 1
+    return found
 
 
 def _people_snapshot(tx: Tx, day: date) -> Counts:

@@ -432,6 +432,10 @@ class Tx:
             raise ValueError("a check-in score is 1 to 5")
         self._core().execute(_RECORD_CHECKIN, {"person_id": person_id, "score": score, "at": now})
 
+    def record_plan(self, person_id: int, kind: str, now: datetime) -> None:
+        """A quit plan saved ("made" or "changed") and when: never an answer (the console's plans made)."""
+        self._core().execute(insert(models.PlanEvent.__table__).values(person_id=person_id, kind=kind, at=now))
+
 
 # The webhook's statements, built once: building a statement costs more than running it.
 # Plain table statements run on the connection (Tx._core): no ORM bookkeeping on the hot path.

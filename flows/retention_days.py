@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+from flows.quit_program import OFFSETS
+
 ONE_DAY = timedelta(days=1)
 
 
@@ -55,3 +57,14 @@ def prune_cut(now: datetime, keep: timedelta, first_uncounted: date) -> datetime
 def chunks(days: list[date], size: int) -> list[list[date]]:
     """Consecutive runs of at most `size` days (one transaction each, bounded)."""
     return [days[i:i + size] for i in range(0, len(days), size)]
+
+
+def program_day(slot: str, quit_date: object) -> int | None:
+    """Which quit-program day a quit-date text's slot (its local date, "2026-12-01") is
+    for: its distance from `quit_date` (the plan's ISO date), or None when that is not one
+    of the program's days (the date was changed since, or is unreadable)."""
+    try:
+        offset = (date.fromisoformat(slot) - date.fromisoformat(str(quit_date))).days
+    except ValueError:
+        return None
+    return offset if offset in OFFSETS else None

@@ -54,12 +54,9 @@ def rows(settings: Settings) -> list[Row]:
 
 
 def last_tick(steady) -> datetime | None:
-    """When the clock last ticked, or None when no tick is recorded.
-
-    Placeholder until console-data records the clock's ticks (issue 14's delivery page):
-    nothing records them yet, so the check below says so in red rather than guess. Replace
-    this function's body with the reading of that record."""
-    return None
+    """When the clock last ticked (bot.clock.record_tick), or None when no tick is recorded."""
+    from bot.console.delivery import clock_status
+    return clock_status(steady.store, now()).at
 
 
 def _local_key(settings: Settings) -> bool:

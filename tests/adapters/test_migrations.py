@@ -20,7 +20,8 @@ from bot import models
 pytestmark = pytest.mark.db
 
 APP_TABLES = {"people", "processed_messages", "consent_events", "message_events", "outbox", "checkins",
-              "daily_counts", "retention_marks", "twilio_deletions", "console_staff", "console_audit"}
+              "daily_counts", "retention_marks", "twilio_deletions", "console_staff", "console_audit",
+              "plan_events", "clock_ticks"}
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
 

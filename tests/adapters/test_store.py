@@ -417,6 +417,7 @@ def _fill_every_table(store: Store, number: str, sid: str) -> int:
         tx.record_consent(person.id, "opt_in", "START", "sms", NOW)
         tx.session.add(_outbox_row(person.id, "2026-11-24"))
         tx.record_checkin(person.id, 4, NOW)
+        tx.record_plan(person.id, "made", NOW)
         return person.id
 
 
@@ -426,6 +427,7 @@ PERSON_TABLES = [
     models.MessageEvent,
     models.OutboxMessage,
     models.Checkin,
+    models.PlanEvent,
 ]
 
 
