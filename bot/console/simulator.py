@@ -95,7 +95,7 @@ def _turn_entries(text: str, turn: Turn) -> list[Entry]:
 
 def _ahead(by: timedelta) -> str:
     """How far the test number's clock runs ahead of real time, in words ("" under a minute)."""
-    minutes = int(by.total_seconds() // 60)
+    minutes = round(by.total_seconds() / 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
