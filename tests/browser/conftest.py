@@ -3,7 +3,7 @@ Chromium (/usr/bin/chromium, passed as the executable: no browser is downloaded)
 against a live server: the real app (bot.app.create_app, the console on) with a real SQLite
 file, served on a free loopback port by a thread of this process.
 
-Without Chromium or the playwright package the tests skip, saying which is missing, unless
+Without Chromium (STEADY_CHROMIUM may name another one) or the playwright package the tests skip, saying which is missing, unless
 STEADY_REQUIRE_BROWSER=1 (.ci/run sets it after installing Chromium): then they fail.
 Each test saves a screenshot of every page it visits under bench/results/console/ (ignored
 by git) for a reviewer to look at.
@@ -25,7 +25,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from bot.console import auth, staff
 from tests.support import make_app, make_settings
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium; STEADY_CHROMIUM names another Chromium or Chrome (another system).
+CHROMIUM = os.environ.get("STEADY_CHROMIUM") or "/usr/bin/chromium"
 REQUIRE = "STEADY_REQUIRE_BROWSER"
 SHOTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "console"
 SECRET_KEY = "browser-test-secret-0123456789-abcdefghij"
