@@ -365,7 +365,8 @@ class TwilioDeletion(Base):
 
 class ConsoleStaff(Base):
     """A console account (`steady staff add`): an email and its argon2id password hash, with
-    the lockout's bookkeeping (wrong passwords since the last good one, locked until when)."""
+    the lockout's bookkeeping (wrong passwords since the last good one, locked until when) and
+    the session epoch (logout ends every session of the account)."""
 
     __tablename__ = "console_staff"
 
@@ -375,6 +376,9 @@ class ConsoleStaff(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Each session carries the epoch it began in; logging out moves it on, so a copy of the
+    # (signed, client-side) session cookie no longer works anywhere.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ConsoleAudit(Base):
