@@ -315,6 +315,11 @@ class ClockTick(Base):
 # Retention counts and prunes by time: these find a day's rows, or the old ones, by index.
 Index("ix_message_events_at", MessageEvent.at)
 Index("ix_checkins_at", Checkin.at)
+# The console counts today live by these (bot.console.counts), and retention a day's outbox rows:
+# the outbox's covers every column a day's count reads, so counting never reads the rows (bodies).
+Index("ix_outbox_due_counts", OutboxMessage.due_at, OutboxMessage.kind, OutboxMessage.status,
+      OutboxMessage.delivery_status, OutboxMessage.error_code)
+Index("ix_people_created_at", Person.created_at)
 
 
 # --- what stays after an erase (bot.erasure): no number, no person id ------------------------
