@@ -96,7 +96,7 @@ def run(host: str, port: int | None, with_clock: bool) -> None:
         click.echo(f"{twilio_missing_message(settings)}; texts Steady would send are shown here, numbers masked.")
     click.echo(f"Steady is listening on http://{host}:{port}/sms  (try it without a phone: steady chat)")
     if settings.console:
-        click.echo(f"The operator console is at http://{host}:{port}/console (accounts: steady staff add EMAIL)")
+        click.echo(f"The operator console is at http://{host}:{port}/console/login (accounts: steady staff add EMAIL)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

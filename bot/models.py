@@ -315,6 +315,11 @@ class ClockTick(Base):
 # Retention counts and prunes by time: these find a day's rows, or the old ones, by index.
 Index("ix_message_events_at", MessageEvent.at)
 Index("ix_checkins_at", Checkin.at)
+# The console counts today live by these (bot.console.counts), and retention a day's outbox rows:
+# the outbox's covers every column a day's count reads, so counting never reads the rows (bodies).
+Index("ix_outbox_due_counts", OutboxMessage.due_at, OutboxMessage.kind, OutboxMessage.status,
+      OutboxMessage.delivery_status, OutboxMessage.error_code)
+Index("ix_people_created_at", Person.created_at)
 
 
 # --- what stays after an erase (bot.erasure): no number, no person id ------------------------
@@ -365,7 +370,8 @@ class TwilioDeletion(Base):
 
 class ConsoleStaff(Base):
     """A console account (`steady staff add`): an email and its argon2id password hash, with
-    the lockout's bookkeeping (wrong passwords since the last good one, locked until when)."""
+    the lockout's bookkeeping (wrong passwords since the last good one, locked until when) and
+    the session epoch (logout ends every session of the account)."""
 
     __tablename__ = "console_staff"
 
@@ -375,6 +381,9 @@ class ConsoleStaff(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Each session carries the epoch it began in; logging out moves it on, so a copy of the
+    # (signed, client-side) session cookie no longer works anywhere.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ConsoleAudit(Base):

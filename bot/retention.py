@@ -442,10 +442,13 @@ def _replace(tx: Tx, metrics: Iterable[str], days: list[date], found: Counts) ->
         tx.session.execute(insert(counts), rows)
 
 
-def read_counts(tx: Tx, first: date, last: date) -> dict[tuple[date, str, str], int]:
-    """The stored aggregates of days first..last (the console's reader; tests)."""
+def read_counts(tx: Tx, first: date, last: date,
+                metrics: Iterable[str] | None = None) -> dict[tuple[date, str, str], int]:
+    """The stored aggregates of days first..last, of `metrics` (None: all) (the console's reader; tests)."""
     query = select(counts.c.day, counts.c.metric, counts.c.key, counts.c.count).where(
         counts.c.day >= first, counts.c.day <= last)
+    if metrics is not None:
+        query = query.where(counts.c.metric.in_(tuple(metrics)))
     return {(d, metric, key): n for d, metric, key, n in tx.session.execute(query)}
 
 

@@ -4,8 +4,9 @@ the signed cookie, not trusted to the browser's expiry) and `audit(action)`.
 
 Sessions are Flask's signed cookie (bot.console.security sets its flags): on login it is
 cleared and written anew (a fresh CSRF token; nothing from before the login survives), on
-logout cleared. Each request also checks the account still exists, so `steady staff remove`
-ends its sessions."""
+logout cleared and the account's session epoch moved on, so a copy of the cookie kept
+elsewhere is over too (a signed cookie cannot be taken back otherwise). Each request checks
+the account and its epoch, so `steady staff remove` also ends its sessions."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def load_session() -> None:
     at = now().timestamp()
     idle = _steady().settings.console_idle.total_seconds()
     if at - session.get("seen", 0) > idle or at - session.get("since", 0) > MAX_SESSION.total_seconds() \
-            or not staff.exists(_steady().store, email):
+            or staff.session_epoch(_steady().store, email) != session.get("epoch"):
         session.clear()
         return
     session["seen"] = at
@@ -93,7 +94,7 @@ def _safe_next(target: str | None) -> str:
     """Only a path inside the console (no other site: an open redirect helps phishing)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith(bp.url_prefix + "/") \
+        if not parts.scheme and not parts.netloc and (target == bp.url_prefix or target.startswith(bp.url_prefix + "/")) \
                 and not target.startswith("//") and "\\" not in target:
             return target
     return home()
@@ -114,7 +115,7 @@ def login():
     at = now().timestamp()
     session.clear()
     session.permanent = True
-    session.update(staff=outcome.email, since=at, seen=at)
+    session.update(staff=outcome.email, epoch=outcome.epoch, since=at, seen=at)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -122,5 +123,6 @@ def login():
 def logout():
     if current_staff() is not None:
         audit(staff.LOGOUT)
+        staff.end_sessions(_steady().store, current_staff())
     session.clear()
     return redirect(url_for("console.login"))

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 42     # margins: the y labels, the x labels and the legend
+TICKS = 5    # y gridlines above 0: a nice_max top (1, 2, 5 x 10^n) over 5 gives round steps
 
 Series = tuple[str, Sequence[float | int | None]]
 
@@ -46,9 +47,9 @@ def _frame(title: str, desc: str, top: float, labels: Sequence[str], body: list[
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
-    for i in range(5):
-        value = top * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    for i in range(TICKS + 1):
+        value = top * i / TICKS
+        y = TOP + plot_h - plot_h * i / TICKS
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ccc" '
                      f'stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#333">'

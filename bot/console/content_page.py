@@ -14,14 +14,15 @@ from bot.console.auth import staff_required
 from flows.content import check
 
 
-def example_counts(content) -> list[tuple[str, str, str, int]]:
-    """(group, label, language, count) for each intent, crisis kind, topic and answer of the
-    corpus, sorted; the language is "" where examples do not carry one."""
+def example_counts(content) -> list[tuple[str, str, str, str, int]]:
+    """(group, label, crisis kind, language, count) for each intent, crisis kind, crisis-mode
+    topic and check-in answer of the corpus, sorted; "" where an example has no kind or
+    carries no language."""
     corpus = content.examples
     if corpus is None:
         return []
-    counts = Counter((e.group, e.label, getattr(e, "language", "") or "") for e in corpus.examples)
-    return sorted((group, label, language, n) for (group, label, language), n in counts.items())
+    counts = Counter((e.group, e.label, e.kind or "", getattr(e, "language", "") or "") for e in corpus.examples)
+    return sorted((*key, n) for key, n in counts.items())
 
 
 @bp.route("/content")

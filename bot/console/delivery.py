@@ -53,7 +53,7 @@ def delivery():
     steady = current_app.extensions["steady"]
     days = figures.choose_range(request.args.get("days"))
     at = now()
-    found = counts.window(steady.store, days, at)
+    found = counts.window(steady.store, days, at, metrics=counts.DELIVERY)
     rows = figures.delivery_rows(found.counts, found.days, at.date())
     labels = [row.day.strftime("%b %d") for row in rows]
     shown = ("delivered", "undelivered", "failed", "cancelled")

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.models import ConsoleAudit, ConsoleStaff
 from bot.store import Store
@@ -21,8 +21,11 @@ MAX_EMAIL_CHARS = 254
 WRONG_PASSWORDS_TO_LOCK = 5     # wrong passwords in a row lock an account ...
 LOCK_FOR = timedelta(minutes=15)  # ... for this long
 ADDRESS_FAILURES = 10           # failed logins from one client address in LOCK_FOR: it waits
-# argon2-cffi's defaults: argon2id, RFC 9106's second recommended profile (t=3, 64 MiB, p=4).
-HASHER = PasswordHasher()
+# argon2id with RFC 9106's second recommended profile (t=3, 64 MiB, p=4: argon2-cffi's default),
+# named so a library upgrade never changes it silently. A hash made with other parameters is
+# made again at its next good login (check_needs_rehash).
+PROFILE = profiles.RFC_9106_LOW_MEMORY
+HASHER = PasswordHasher.from_parameters(PROFILE)
 
 # Audit actions (console_audit.action).
 LOGIN = "login"
@@ -37,11 +40,12 @@ class StaffError(ValueError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """A login attempt's result: the staff email when it succeeded, else None; `locked` says
-    whether this attempt locked the account (for the audit, never shown)."""
+    """A login attempt's result: the staff email when it succeeded, else None, and the
+    account's session epoch; `locked` says whether this attempt locked the account."""
 
     email: str | None
     locked: bool = False
+    epoch: int = 0
 
 
 def normal_email(raw: str) -> str:
@@ -87,16 +91,29 @@ def listing(store: Store) -> list[ConsoleStaff]:
         return list(rows)
 
 
-def exists(store: Store, email: str) -> bool:
+def session_epoch(store: Store, email: str) -> int | None:
+    """The account's session epoch (a session of another epoch is over), or None: no account."""
     with store.transaction() as tx:
-        return tx.session.scalar(select(ConsoleStaff.id).where(ConsoleStaff.email == email)) is not None
+        return tx.session.scalar(select(ConsoleStaff.session_epoch).where(ConsoleStaff.email == email))
 
 
-@lru_cache(maxsize=1)
-def _decoy_hash() -> str:
+def exists(store: Store, email: str) -> bool:
+    return session_epoch(store, email) is not None
+
+
+def end_sessions(store: Store, email: str) -> None:
+    """Every session of the account is over (logout): its epoch moves on."""
+    with store.transaction() as tx:
+        tx.session.execute(update(ConsoleStaff).where(ConsoleStaff.email == email)
+                           .values(session_epoch=ConsoleStaff.session_epoch + 1))
+
+
+@lru_cache(maxsize=2)
+def _decoy_hash(hasher: PasswordHasher) -> str:
     """A hash to verify against when the email has no account, so an unknown email costs
-    the same time as a known one and timing tells nothing."""
-    return HASHER.hash("not a password of anyone's")
+    the same time as a known one and timing tells nothing (made with the hasher in use:
+    verifying costs what the hash's own parameters say)."""
+    return hasher.hash("not a password of anyone's")
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -127,7 +144,7 @@ def login(store: Store, email: str, password: str, address: str | None, now: dat
     blocked = address_blocked(store, address, now)
     with store.transaction() as tx:
         account = tx.session.scalar(select(ConsoleStaff).where(ConsoleStaff.email == email))
-        right = _verify(account.password_hash if account else _decoy_hash(), password)
+        right = _verify(account.password_hash if account else _decoy_hash(HASHER), password)
         if account is None:
             _audit(tx, None, LOGIN_FAILED, address, now)
             return Outcome(None)
@@ -138,7 +155,7 @@ def login(store: Store, email: str, password: str, address: str | None, now: dat
             if HASHER.check_needs_rehash(account.password_hash):
                 account.password_hash = HASHER.hash(password)
             _audit(tx, email, LOGIN, address, now)
-            return Outcome(email)
+            return Outcome(email, epoch=account.session_epoch)
         _audit(tx, email, LOGIN_FAILED, address, now)
         if right or locked_now:
             return Outcome(None)       # a right password while locked or blocked: no count, no new lock

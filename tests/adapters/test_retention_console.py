@@ -87,3 +87,38 @@ def test_the_window_reads_stored_days_and_counts_the_rest_live(store):
     with store.transaction() as tx:     # nothing stored by reading
         assert tx.session.scalar(select(func.count()).select_from(daily_counts)) == 2
     assert console_counts.queue_depth(store) == {"pending": 0, "sending": 0}
+
+
+def test_a_plan_made_by_text_is_one_event_and_its_program_days_are_counted(world):
+    from tests.adapters.test_quit_dates import NY, QUIT, SIGNUP, make_plan, run_days
+
+    make_plan(world)
+    world.text(NY, "STOP", SIGNUP + timedelta(days=20))         # turns plan texts off: not a plan saved
+    with world.store.transaction() as tx:
+        saved = tx.session.execute(select(models.PlanEvent.kind, models.PlanEvent.at)).all()
+    assert saved == [("made", SIGNUP + timedelta(seconds=7))]
+    assert set(models.PlanEvent.__table__.c.keys()) == {"id", "person_id", "kind", "at"}   # no answer kept
+
+
+def test_the_program_days_of_texts_sent_are_counted_by_day(world):
+    from tests.adapters.test_quit_dates import QUIT, make_plan, run_days
+
+    make_plan(world)
+    run_days(world, QUIT - 3 * DAY, QUIT + 8 * DAY)
+    days = [QUIT - 3 * DAY + n * DAY for n in range(12)]
+    with world.store.transaction() as tx:
+        count_outbox_days(tx, days)
+        found = read_counts(tx, days[0], days[-1], ["quit_day"])
+    assert {(d - QUIT).days: key for (d, _, key), n in found.items() if n == 1} == {
+        -3: "-3", -1: "-1", 0: "0", 1: "1", 2: "2", 3: "3", 7: "7"}
+
+
+def test_a_pruned_day_is_read_as_stored_never_recounted_live(store):
+    from bot.retention import DETAIL_CUT
+    from flows.retention_days import midnight
+
+    with store.transaction() as tx:
+        tx.session.execute(insert(daily_counts), [{"day": TODAY - 3 * DAY, "metric": "plans", "key": "made", "count": 4}])
+        _set_mark(tx, DETAIL_CUT, midnight(TODAY - 2 * DAY))      # no COUNTED mark: the job stopped part-way
+    found = console_counts.window(store, 7, NOW)
+    assert found.counts[(TODAY - 3 * DAY, "plans", "made")] == 4

@@ -2,6 +2,7 @@
 a secret key and one staff account, on each database), `console_client` (a test client
 logged in as that account, over https as production is) and `console_login(client)`.
 
+Passwords are hashed with a cheap argon2id in these tests (`cheap_hashes`, autouse).
 Time: the console reads now from app.config[auth.CLOCK]; `console_clock` is a FakeClock the
 app uses, moved by tests (idle timeout, lockout expiry) instead of sleeping."""
 
@@ -11,6 +12,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from argon2 import PasswordHasher
 
 from bot.console import auth, staff
 from tests.support import make_app, make_settings
@@ -55,6 +57,13 @@ def login(client, email: str = STAFF_EMAIL, password: str = STAFF_PASSWORD, **ex
     data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "email": email, "password": password}
     data.update(extra)
     return client.post("/console/login", data=data)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """Argon2id at its cheapest for tests (the production profile takes 64 MiB and up to a
+    second a hash on a busy machine); tests/console/test_staff.py checks that profile."""
+    monkeypatch.setattr(staff, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

@@ -83,6 +83,14 @@ def test_the_overview_shows_stored_days_and_today_so_far(console_app, console_cl
     assert_private(html)
 
 
+def test_no_console_page_of_mine_shows_a_number_a_body_or_an_answer(console_app, console_client):
+    seed(console_app.extensions["steady"].store)
+    for path in ("/console?days=7", "/console?days=90", "/console/overview.csv?days=90", "/console/delivery?days=90"):
+        response = console_client.get(path)
+        assert response.status_code == 200
+        assert_private(response.get_data(as_text=True))
+
+
 def test_an_unknown_range_falls_back_to_30_days(console_app, console_client):
     html = console_client.get("/console?days=365").get_data(as_text=True)
     assert "Overview: the last 30 days" in html

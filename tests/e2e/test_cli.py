@@ -188,7 +188,7 @@ def test_the_console_script_lists_every_command():
     assert result.returncode == 0, result.stderr
     listed = re.findall(r"^  (\S+)", result.stdout.split("Commands:")[1], re.MULTILINE)
     assert listed == ["chat", "clock", "content", "db", "eval", "explain", "keys", "people", "prune", "run",
-                      "tick", "twilio"], listed
+                      "staff", "tick", "twilio"], listed
 
 
 def test_chat_json_answers_each_line_with_one_json_object_and_logs_only_to_stderr(steady_process, tmp_path):

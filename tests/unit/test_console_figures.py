@@ -91,7 +91,7 @@ def test_a_line_chart_breaks_at_a_missing_day_and_dots_a_lone_value():
     svg = str(charts.lines("Mean", ["a", "b", "c", "d"], [("m", [1, 2, None, 3])], chart_id="m", top=5))
     root = ET.fromstring(svg)
     assert len(list(root.iter(f"{SVG}polyline"))) == 1 and len(list(root.iter(f"{SVG}circle"))) == 1
-    assert [t.text for t in root.iter(f"{SVG}text")][:5] == ["0", "1.25", "2.5", "3.75", "5"]
+    assert [t.text for t in root.iter(f"{SVG}text")][:6] == ["0", "1", "2", "3", "4", "5"]
 
 
 def test_nice_max_rounds_up_to_1_2_5():

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTC(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False),
         sa.Column("locked_until", UTC(), nullable=True),
+        sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_console_staff")),
         sa.UniqueConstraint("email", name=op.f("uq_console_staff_email")),
     )

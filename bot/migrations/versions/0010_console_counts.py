@@ -1,6 +1,6 @@
 """The operator console's counts (issue 14): plan_events (a quit plan saved: made or
 changed, and when; never an answer) and clock_ticks (the clock's last tick: time,
-duration, failed steps).
+duration, failed steps); indexes to count a day by: outbox by due_at (covering what is counted) and people by created_at.
 
 Revision ID: 0010_console_counts
 Revises: 0009_console_staff
@@ -44,7 +44,15 @@ def upgrade() -> None:
     )
 
 
+    # Counting a day (today live, in the console; each day, by retention) finds its rows by these.
+    op.create_index(op.f("ix_outbox_due_counts"), "outbox",
+                    ["due_at", "kind", "status", "delivery_status", "error_code"])
+    op.create_index(op.f("ix_people_created_at"), "people", ["created_at"])
+
+
 def downgrade() -> None:
+    op.drop_index(op.f("ix_people_created_at"), table_name="people")
+    op.drop_index(op.f("ix_outbox_due_counts"), table_name="outbox")
     op.drop_table("clock_ticks")
     op.drop_index(op.f("ix_plan_events_at"), table_name="plan_events")
     op.drop_index(op.f("ix_plan_events_person_id"), table_name="plan_events")
