@@ -31,7 +31,7 @@ from bot import erasure, models, phones
 from bot.conversation import Inbound
 from bot.outbox import PENDING, SANDBOX, SENT, outbox, people
 from bot.timeutil import utcnow
-from flows import gsm
+from flows import gsm, intents
 from flows.zones import load_zone
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,6 @@ class Outlook:
     """The test number as the page shows it: its zone, its scheduled texts, and when the
     next daily text and the next check-in (or quit-date text) fall."""
 
-    known: bool
     timezone: str | None
     scheduled: tuple[Scheduled, ...]
     next_daily: datetime | None
@@ -140,7 +139,7 @@ class Simulator:
                 return None
             found = [person.updated_at, person.last_inbound_at, tx.session.execute(
                 select(func.max(outbox.c.sent_at)).where(outbox.c.person_id == person.id)).scalar()]
-        return max(at for at in found if at is not None)
+        return max((at for at in found if at is not None), default=None)
 
     # -- talking ---------------------------------------------------------------------------
 
@@ -151,7 +150,7 @@ class Simulator:
         self.catch_up(number, now)
         answer = self.steady.conversation.handle(Inbound(sender=number, body=text, now=now, address=address))
         replies = tuple(Reply(reply, *measure(reply)) for reply in answer.replies)
-        crisis_kind = answer.detail if answer.intent == "crisis" else None
+        crisis_kind = answer.detail if answer.intent == intents.CRISIS else None
         return Turn(now, answer.intent, answer.detail, crisis_kind, replies, held=answer.throttled)
 
     # -- the clock -------------------------------------------------------------------------
@@ -222,7 +221,7 @@ class Simulator:
         with self.steady.store.transaction() as tx:
             person = tx.find_person(number, SANDBOX)
             if person is None:
-                return Outlook(False, None, (), None, None)
+                return Outlook(None, (), None, None)
             rows = tx.session.execute(
                 select(outbox.c.kind, outbox.c.status, outbox.c.delivery_status, outbox.c.error_code,
                        outbox.c.due_at, outbox.c.next_attempt_at, outbox.c.sent_at, outbox.c.body)
@@ -243,7 +242,7 @@ class Simulator:
                 reason = str(row.error_code) if row.error_code is not None else row.delivery_status or row.status
             scheduled.append(Scheduled(at, row.kind, status, reason, row.body, *measure(row.body)))
         upcoming = [s.at for s in scheduled if s.status == "pending"] + ([plan_next] if plan_next else [])
-        return Outlook(True, zone, tuple(scheduled), next_daily, min(upcoming) if upcoming else None)
+        return Outlook(zone, tuple(scheduled), next_daily, min(upcoming) if upcoming else None)
 
     # -- reset -----------------------------------------------------------------------------
 
