@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot import models
 from bot.app import bootstrap
@@ -194,3 +194,16 @@ def test_the_clock_never_runs_behind_real_time_or_the_last_text(world):
 def test_only_test_numbers_go_on_the_sandbox(world):
     with pytest.raises(ValueError):
         world.simulator.say(REAL, "hello", utc(2026, 12, 8, 16, 0))
+
+
+def test_a_sandbox_row_whose_earlier_attempt_is_unconfirmed_is_not_even_looked_up(world, fake):
+    """The retry path asks Twilio whether an earlier attempt went (bot.sender._sent_before):
+    for a sandbox row not even that request is made."""
+    at = utc(2026, 12, 8, 16, 0)
+    number = number_for(9)
+    world.simulator.say(number, "CRAVING", at)
+    with world.store.transaction() as tx:
+        tx.session.execute(update(models.OutboxMessage).values(attempts=1, delivery_status="unconfirmed"))
+    world.tick(at + timedelta(minutes=16))
+    assert fake.requests == 0 and fake.lookups == 0
+    assert outbox_rows(world, number, SANDBOX)[0][1:] == ("sent", "sandbox", None)
