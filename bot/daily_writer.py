@@ -56,8 +56,9 @@ class Daily(Writer):
 
     # -- the clock -------------------------------------------------------------------
 
-    def enqueue_due(self, now: datetime) -> EnqueueReport:
-        """Write one outbox row per due person and advance their next send time.
+    def enqueue_due(self, now: datetime, *, only: int | None = None) -> EnqueueReport:
+        """Write one outbox row per due person (only this one with `only`: the console
+        simulator's clock, bot.simulator) and advance their next send time.
 
         Batches by id (keyset) so memory stays flat however many people are due. After
         downtime only the latest missed slot is written, and only within the grace period.
@@ -70,6 +71,8 @@ class Daily(Writer):
         columns = (people.c.timezone, people.c.daily_time, people.c.daily_kinds, people.c.daily_cursor,
                    people.c.daily_next_at, people.c.flow, people.c.updated_at, people.c.private, people.c.language)
         due = and_(people.c.daily_enabled.is_(True), REACHABLE, people.c.daily_next_at <= now)
+        if only is not None:
+            due = and_(due, people.c.id == only)
 
         def write(session, rows) -> None:
             report.due += len(rows)

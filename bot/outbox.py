@@ -62,6 +62,11 @@ UNCONFIRMED = "unconfirmed"
 NO_CONSENT = "no_consent"            # consent for this kind is off now (DAILY OFF; STOP then START)
 WITHDRAWN = "withdrawn"              # cancelled by a turn while claimed (e.g. a new quit date)
 
+# The console simulator's channel (bot.simulator): test numbers in the fictional 555-01XX
+# range. Their rows are written, claimed and settled like anyone's, but no Twilio request
+# is ever made for one: the sender marks it sent to the simulator instead (bot.sender).
+SANDBOX = "sandbox"
+
 # The one opt-out check for writing scheduled texts: no row is written for anyone else.
 # Sending asks more (`refusal`): consent for the row's kind, as it is at that moment.
 REACHABLE = and_(people.c.opted_out == false(), people.c.undeliverable == false())
@@ -270,8 +275,9 @@ class Outbox:
             log.warning("%d outbox rows were interrupted between claim and send; not re-sent", count)
         return count
 
-    def claim(self, now: datetime, limit: int) -> list[Claimed]:
-        """Atomically move up to `limit` due rows from pending to sending.
+    def claim(self, now: datetime, limit: int, *, only: int | None = None) -> list[Claimed]:
+        """Atomically move up to `limit` due rows from pending to sending (only this
+        person's with `only`: the console simulator's clock, bot.simulator).
 
         FOR UPDATE SKIP LOCKED on PostgreSQL lets several senders share the work;
         SQLite has one writer at a time, so the same statement is atomic there too.
@@ -282,9 +288,12 @@ class Outbox:
         the next ones, until one claim holds every due row.
         """
         with self.store.transaction() as tx:
+            due = [outbox.c.status == PENDING, outbox.c.next_attempt_at <= now]
+            if only is not None:
+                due.append(outbox.c.person_id == only)
             picked = (
                 select(outbox.c.id)
-                .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
+                .where(*due)
                 .order_by(outbox.c.next_attempt_at, outbox.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)

@@ -91,12 +91,15 @@ class QuitDates(Writer):
         self.outbox.cancel_pending(tx.session, person.id, (QUIT_DATE,))
         person.plan_next_at = next_plan_at(state.plan, state.daily_time, state.timezone, now) if command.on else None
 
-    def enqueue_due(self, now: datetime) -> EnqueueReport:
-        """One row per due person and program day; the day's daily text makes way for it."""
+    def enqueue_due(self, now: datetime, *, only: int | None = None) -> EnqueueReport:
+        """One row per due person and program day; the day's daily text makes way for it.
+        `only`: this person alone (the console simulator's clock, bot.simulator)."""
         report = EnqueueReport()
         columns = (people.c.timezone, people.c.daily_time, people.c.plan, people.c.flow, people.c.plan_next_at,
                    people.c.private, people.c.language)
         due = and_(people.c.plan_next_at <= now, REACHABLE)
+        if only is not None:
+            due = and_(due, people.c.id == only)
 
         def write(session, rows) -> None:
             report.due += len(rows)

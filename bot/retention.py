@@ -30,6 +30,7 @@ from sqlalchemy import Table, and_, case, delete, exists, func, insert, or_, sel
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot import erasure, models, twilio_deletions
+from bot.outbox import SANDBOX
 from bot.scheduled_rows import QUIT_DATE
 from bot.settings import Settings
 from bot.store import Store, Tx
@@ -59,6 +60,9 @@ people = models.Person.__table__
 outbox = models.OutboxMessage.__table__
 counts = models.DailyCount.__table__
 marks = models.RetentionMark.__table__
+
+# The console simulator's test numbers (bot.simulator) are nobody: every count leaves them out.
+REAL = people.c.channel != SANDBOX
 
 SETTLED = (models.SENT, models.FAILED, models.CANCELLED)
 
@@ -308,44 +312,52 @@ def final_counts(tx: Tx, start: datetime, end: datetime) -> Counts:
     """The final metrics of the detail from `start` to before `end`, by day: what
     count_final_days stores, and what the console shows live for days not yet counted."""
     found: Counts = Counter()
+    skip = _sandbox(tx)
     day = func.date(events.c.at)
     for d, direction, intent, n in tx.session.execute(
         select(day, events.c.direction, events.c.intent, func.count())
-        .where(events.c.at >= start, events.c.at < end).group_by(day, events.c.direction, events.c.intent)
+        .where(events.c.at >= start, events.c.at < end, events.c.person_id.not_in(skip))
+        .group_by(day, events.c.direction, events.c.intent)
     ):
         found[(_day(d), "texts_in" if direction == "in" else "replies", intent)] += n
     for d, kind, n in tx.session.execute(
         select(day, events.c.crisis_kind, func.count())
-        .where(events.c.at >= start, events.c.at < end, events.c.crisis_kind.is_not(None))
+        .where(events.c.at >= start, events.c.at < end, events.c.crisis_kind.is_not(None),
+               events.c.person_id.not_in(skip))
         .group_by(day, events.c.crisis_kind)
     ):
         found[(_day(d), "crisis_kinds", kind)] += n
     for d, n in tx.session.execute(
         select(day, func.count(func.distinct(events.c.person_id)))
-        .where(events.c.at >= start, events.c.at < end, events.c.direction == "in").group_by(day)
+        .where(events.c.at >= start, events.c.at < end, events.c.direction == "in", events.c.person_id.not_in(skip))
+        .group_by(day)
     ):
         found[(_day(d), "people_texted", "")] += n
     day = func.date(people.c.created_at)
     for d, n in tx.session.execute(
-        select(day, func.count()).where(people.c.created_at >= start, people.c.created_at < end).group_by(day)
+        select(day, func.count()).where(people.c.created_at >= start, people.c.created_at < end, REAL)
+        .group_by(day)
     ):
         found[(_day(d), "new_people", "")] += n
     day = func.date(consents.c.at)
     for d, kind, n in tx.session.execute(
         select(day, consents.c.kind, func.count())
-        .where(consents.c.at >= start, consents.c.at < end).group_by(day, consents.c.kind)
+        .where(consents.c.at >= start, consents.c.at < end, consents.c.channel != SANDBOX)
+        .group_by(day, consents.c.kind)
     ):
         found[(_day(d), "consent", kind)] += n
     day = func.date(checkins.c.at)
     for d, score, n in tx.session.execute(
         select(day, checkins.c.score, func.count())
-        .where(checkins.c.at >= start, checkins.c.at < end).group_by(day, checkins.c.score)
+        .where(checkins.c.at >= start, checkins.c.at < end, checkins.c.person_id.not_in(skip))
+        .group_by(day, checkins.c.score)
     ):
         found[(_day(d), "checkin_scores", str(score))] += n
     day = func.date(plan_events.c.at)
     for d, kind, n in tx.session.execute(
         select(day, plan_events.c.kind, func.count())
-        .where(plan_events.c.at >= start, plan_events.c.at < end).group_by(day, plan_events.c.kind)
+        .where(plan_events.c.at >= start, plan_events.c.at < end, plan_events.c.person_id.not_in(skip))
+        .group_by(day, plan_events.c.kind)
     ):
         found[(_day(d), "plans", kind)] += n
     return found
@@ -363,7 +375,9 @@ def outbox_counts(tx: Tx, start: datetime, end: datetime, quit_until: datetime |
     found: Counts = Counter()
     parts = (outbox.c.kind, outbox.c.status, outbox.c.delivery_status, outbox.c.error_code)
     for d, kind, status, receipt, code, n in tx.session.execute(
-        select(day, *parts, func.count()).where(outbox.c.due_at >= start, outbox.c.due_at < end).group_by(day, *parts)
+        select(day, *parts, func.count())
+        .where(outbox.c.due_at >= start, outbox.c.due_at < end, outbox.c.person_id.not_in(_sandbox(tx)))
+        .group_by(day, *parts)
     ):
         d = _day(d)
         found[(d, "outbox", status)] += n
@@ -387,7 +401,7 @@ def _quit_days(tx: Tx, start: datetime, end: datetime) -> Counts:
     for due_at, slot, plan in tx.session.execute(
         select(outbox.c.due_at, outbox.c.slot, people.c.plan).join(people, people.c.id == outbox.c.person_id)
         .where(outbox.c.due_at >= start, outbox.c.due_at < end, outbox.c.kind == QUIT_DATE,
-               outbox.c.status == models.SENT)
+               outbox.c.status == models.SENT, REAL)
     ):
         offset = retention_days.program_day(slot, (plan or {}).get("quit_date"))
         if offset is not None:
@@ -405,9 +419,15 @@ def _people_snapshot(tx: Tx, day: date) -> Counts:
         _number_of(and_(reachable, people.c.plan_next_at.is_not(None))),
         _number_of(people.c.plan.is_not(None)),
         _number_of(people.c.undeliverable),
-    )).one()
+    ).where(REAL)).one()
     names = ("total", "opted_in", "daily", "quit_date_texts", "with_plan", "undeliverable")
     return Counter({(day, "people", name): int(n or 0) for name, n in zip(names, row)})
+
+
+def _sandbox(tx: Tx) -> list[int]:
+    """The ids of the simulator's test numbers (a handful), read once per count: a list to
+    leave out is cheaper than a join with people in each query."""
+    return list(tx.session.scalars(select(people.c.id).where(people.c.channel == SANDBOX)))
 
 
 def _number_of(condition: ColumnElement[bool]):

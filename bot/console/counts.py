@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot import models
-from bot.retention import (COUNTED, DETAIL_CUT, FINAL_METRICS, FINISHED, OUTBOX_CUT, OUTBOX_METRICS, _marks, _people_snapshot, final_counts,
-                           outbox_counts, read_counts)
+from bot.retention import (COUNTED, DETAIL_CUT, FINAL_METRICS, FINISHED, OUTBOX_CUT, OUTBOX_METRICS, _marks,
+                           _people_snapshot, _sandbox, final_counts, outbox_counts, read_counts)
 from bot.store import Store
 from flows.retention_days import ONE_DAY, first_whole_day, midnight
 
@@ -105,7 +105,8 @@ def queue_depth(store: Store) -> dict[str, int]:
     """Outbox rows not yet settled, by status (pending, sending): the queue now."""
     with store.transaction() as tx:
         rows = tx.session.execute(
-            select(outbox.c.status, func.count()).where(outbox.c.status.in_((models.PENDING, models.SENDING)))
+            select(outbox.c.status, func.count())
+            .where(outbox.c.status.in_((models.PENDING, models.SENDING)), outbox.c.person_id.not_in(_sandbox(tx)))
             .group_by(outbox.c.status)).all()
     return {models.PENDING: 0, models.SENDING: 0} | {status: int(n) for status, n in rows}
 
