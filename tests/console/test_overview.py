@@ -83,9 +83,11 @@ def test_the_overview_shows_stored_days_and_today_so_far(console_app, console_cl
     assert_private(html)
 
 
-def test_no_console_page_of_mine_shows_a_number_a_body_or_an_answer(console_app, console_client):
+def test_no_console_page_shows_a_number_a_body_or_an_answer(console_app, console_client):
     seed(console_app.extensions["steady"].store)
-    for path in ("/console?days=7", "/console?days=90", "/console/overview.csv?days=90", "/console/delivery?days=90"):
+    for path in ("/console?days=7", "/console?days=30", "/console?days=90", "/console/overview.csv?days=90",
+                 "/console/delivery?days=7", "/console/delivery?days=90", "/console/simulator",
+                 "/console/content", "/console/settings"):
         response = console_client.get(path)
         assert response.status_code == 200
         assert_private(response.get_data(as_text=True))
