@@ -26,6 +26,15 @@ Decisions (see the tests for the full tables):
   ("good", "odd", "code"), and not in "that's OD" (slang for excessive).
 - "overdoes" counts as a typo of overdose, except "overdoes it".
 - "kys" (an insult aimed at someone else) is not counted; "kms" is.
+- Spanish denials ("no me voy a matar", "nunca me haria dano") and past history
+  ("hace 5 anos intente quitarme la vida", "tuve una sobredosis en 2019") are read, clause
+  by clause: a rule that fires only on them becomes the weak `denial_es` / `past_es`, so
+  the model decides and the rule alone never makes the crisis sure. English negation is
+  still not parsed (above). "no quiero vivir" is no denial: it denies living.
+- Spanish "me mato" is also "me mató" (it killed me): it counts with "hoy", "esta noche",
+  "ahorita" and nothing after, or with a means. A partner's threat ("mi esposo me va a
+  matar"), a break-in and a beating now name the kind violence; a parent's or a boss's
+  "me va a matar" is a scolding.
 """
 
 from __future__ import annotations
