@@ -40,8 +40,9 @@ Decisions:
     "stop sending me messages", "unsubscribe me", "opt me out", "remove me from this
     list", "take me off your list", "don't text me anymore", "no more texts", "revoke
     consent", "wrong number", "no más mensajes", "no me mandes más", "darme de baja".
-    A message that mentions the daily messages ("stop the daily texts") is not a full
-    opt-out: the matcher sends it to daily_off.
+    A message that mentions the daily messages ("stop the daily texts", "no más mensajes
+    diarios", "ya no quiero los recordatorios") is not a full opt-out: the matcher sends
+    it to daily_off.
   - Ambiguous phrases do NOT opt out: "leave me alone", "go away", "i quit", "stop it"
     with more words, "i want to stop using", "how do i stop", "i want to quit". A person
     in distress may say them, and an opt-out silences everything, crisis replies
@@ -131,8 +132,13 @@ _OPT_OUT_PHRASES = re.compile(
         ]
     )
 )
-# Mentions of the daily messages: a request about them, not a full opt-out.
-_DAILY = re.compile(r"\b(?:daily|dailies|every day|everyday|each day|morning|mornings|reminders?|encouragement|mindfulness|prompts?)\b")
+# Mentions of the daily messages: a request about them, not a full opt-out. In English
+# and Spanish, folded ("no más mensajes diarios", "ya no quiero los recordatorios"):
+# "mañana" alone is also "tomorrow", so only "cada mañana" and "las mañanas" count.
+_DAILY = re.compile(
+    r"\b(?:daily|dailies|every day|everyday|each day|morning|mornings|reminders?|encouragement|mindfulness|prompts?"
+    r"|diari[oa]s?|cada dia|todos los dias|cada manana|(?:en|por) las mananas|recordatorios?)\b"
+)
 _HOW_TO_STOP_USING = re.compile(r"\bstop (?:using|doing|taking|smoking|shooting|getting high)\b")
 
 

@@ -26,6 +26,15 @@ Decisions (see the tests for the full tables):
   ("good", "odd", "code"), and not in "that's OD" (slang for excessive).
 - "overdoes" counts as a typo of overdose, except "overdoes it".
 - "kys" (an insult aimed at someone else) is not counted; "kms" is.
+- Spanish denials ("no me voy a matar", "nunca me haria dano") and past history
+  ("hace 5 anos intente quitarme la vida", "tuve una sobredosis en 2019") are read, clause
+  by clause: a rule that fires only on them becomes the weak `denial_es` / `past_es`, so
+  the model decides and the rule alone never makes the crisis sure. English negation is
+  still not parsed (above). "no quiero vivir" is no denial: it denies living.
+- Spanish "me mato" is also "me mató" (it killed me): it counts with "hoy", "esta noche",
+  "ahorita" and nothing after, or with a means. A partner's threat ("mi esposo me va a
+  matar"), a break-in and a beating now name the kind violence; a parent's or a boss's
+  "me va a matar" is a scolding.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import re
 from rapidfuzz.distance import DamerauLevenshtein
 
 from flows.message import Message
+from flows.normalize import fold
 
 __all__ = ["is_crisis", "crisis_reason", "is_weak", "kind_for", "WEAK_RULES"]
 
@@ -118,9 +128,38 @@ _GUARDS = [
     r"(?:risa|hambre|sueno|verguenza|calor|frio|aburrimiento|ganas|amor|sed|celos|nervios|ti|verte|"
     r"saber|ir|comer|dormir|la risa)\b",
     r"no es (?:una )?emergencia\b",
+    # "mi mama me va a matar (si llego tarde)": a parent or a boss, said of a scolding.
+    r"(?:mi |la |el )?(?:mama|mami|mom|papa|papi|dad|jefe|jefa|abuela|abuelita|abuelo|suegra|suegro|maestra|maestro|"
+    r"profe|entrenador|entrenadora|hermana|hermano|tia|tio|amiga|amigo)(?: (?:me dijo que|dice que|dijo que|ya))?"
+    r" (?:me va a matar|me mata|me matara|me quiere matar)\b",
+    r"(?:mis )?(?:papas|padres|jefes|papis|abuelos|tios|hermanos|amigos)(?: (?:me dijeron que|dicen que|dijeron que|ya))?"
+    r" (?:me van a matar|me matan|me mataran|me quieren matar)\b",
+    # "se me corto el internet / la llamada", "me corto el pelo / las unas".
+    r"se me (?:corto|corta|cortaron|corte) (?:el|la|los|las)\b",
+    r"me (?:corto|voy a cortar) (?:el|la|los|las) (?:pelo|cabello|unas|barba|bigote|fleco|puntas|grenas)\b",
     r"cielo (?:esta )?azul\b",
 ]
 _GUARD = re.compile(r"\b(?:" + "|".join(_GUARDS) + ")")
+
+# Spanish pieces of the rules below.
+# After "hoy me mato": the end of the text, or words that keep it about now.
+_NOW_ES_TAIL = (r"(?= \||$| (?:y|ya|de una vez|de verdad|en serio|neta|lo juro|te lo juro|lo prometo|ya lo decidi|"
+                r"lo decidi|no aguanto|ya no aguanto|ya no puedo|no puedo mas|adios|perdon|perdoname)\b)")
+_HOME_ES = r"(?:la|mi|nuestra) (?:casa|depa|departamento|apartamento|apartamento|cuarto|recamara|traila|trailer|cochera)"
+_PARTNER_ES = (r"(?:mi |el |la )?(?:esposo|marido|pareja|novio|novia|esposa|ex|exesposo|ex esposo|exnovio|ex novio|"
+               r"expareja|ex pareja|padrastro|dealer|conecte|bf|husband)|el|ellos|un tipo|un hombre|alguien")
+# "mi esposa me va a matar cuando vea la cuenta", "... si llego tarde", "... de risa jaja".
+_NOT_JOKING_ES = (r"(?! (?:cuando|si llego|si no llego|si se entera|si ve|si sabe|si me ve|con sus|de (?:risa|un susto|coraje|"
+                  r"hambre|celos|cosquillas|la risa|verguenza))\b)(?!(?: \w+){0,6} (?:jaja\w*|jeje\w*|lol|xd|lmao)\b)")
+# "me esta pegando la malilla / la gripa / el sueno": withdrawal, a cold or sleep hitting,
+# not a person; "me esta pegando muy fuerte" alone is as often a drug as a person (the
+# kind model decides).
+_NOT_A_PERSON_ES = (r"(?! (?:muy |bien |super |tan )?(?:fuerte|duro|feo|gacho|rapido)(?= \||$| y | pero | ya | no )"
+                    r"| (?:(?:el|la|los|las|un|una|duro|fuerte|bien|mucho|muy|feo|gacho|rudo|otra vez) )*"
+                    r"(?:gripa|gripe|sueno|malilla|malillo|abstinencia|cruda|resaca|hambre|sol|calor|frio|ansiedad|depre|"
+                    r"depresion|bajon|ganas|antojo|droga|chiva|loquera|pastillas?|medicina|metadona|cancion|costumbre|virus|"
+                    r"covid|efecto|viaje|pedo|peda|mota|alcohol|chupe|tristeza|soledad|realidad|nostalgia|cansancio|"
+                    r"enfermedad|fiebre|dolor|sindrome)\b)")
 
 # (name, pattern): the first that fires names the reason.
 _RULES: list[tuple[str, str]] = [
@@ -262,12 +301,18 @@ _RULES: list[tuple[str, str]] = [
     ("suicide_es", r"\b(?:me )?(?:quiero|quisiera|deseo|voy a|prefiero|tengo ganas de|ganas de|me dan ganas de|"
                    r"pienso en|pensando en|necesito) (?:morir(?:me)?|matarme|suicidarme|quitarme la vida|"
                    r"desaparecer para siempre|estar muert[oa]|no despertar|dormir para siempre)\b|"
-                   r"\bme (?:quiero|voy a|pienso|tengo que|quisiera) (?:matar|morir|suicidar)\b|"
+                   r"\bme (?:quiero|voy a|pienso|tengo que|quisiera) (?:matar|morir|suicidar|quitar la vida)\b|"
+                   r"\b(?:intente|trate de|me intente|me trate de) (?:matarme|suicidarme|quitarme la vida|ahorcarme|"
+                   r"matar|suicidar|quitar la vida)\b|"
                    r"\bno (?:quiero|puedo) (?:vivir|estar viv[oa]|existir|seguir (?:viviendo|viv[oa]|aqui|adelante))\b|"
                    r"\bya no (?:quiero|puedo) (?:vivir|seguir)(?= \||$)|"
                    r"\b(?:quitarme la vida|acabar con mi vida|terminar con mi vida|acabar con todo|mejor muert[oa]|"
                    r"estaria mejor muert[oa]|no vale la pena vivir)\b|"
                    r"\bno tengo (?:razon|razones|motivo|motivos|nada) (?:para|por (?:que|lo que)) vivir\b"),
+    ("farewell_es", r"\b(?:este es|es|este sera|sera) mi ultimo mensaje\b"
+                    r"(?! (?:por|del|de (?:hoy|la noche|este|esta)|antes|para (?:hoy|ti hoy)|de la semana)\b)|"
+                    r"\bcartas? de despedida\b|\badios (?:para siempre|mundo cruel)\b|"
+                    r"\b(?:quiero|voy a|me voy a)(?: darme| meterme| hacerme| tener| tomar)? una sobre ?dosis\b"),
     # "me muero" is first of all an idiom ("me muero de sueno", "me muero por verte"):
     # a weak rule, so the model decides.
     ("dying_es", r"\b(?:me estoy muriendo|se esta muriendo|me muero|se muere|se nos muere)\b"),
@@ -283,6 +328,52 @@ _RULES: list[tuple[str, str]] = [
     ("turning_blue_es", r"\blabios (?:azules|morados)\b|\bse (?:esta )?(?:poniendo|puso|pone) (?:azul|morad[oa]|gris)\b|"
                         r"\besta (?:azul|morad[oa])\b"),
     ("emergency_es", r"\bambulancia\b|\bemergencia\b"),
+    # Narcan needed now, or just given: an overdose is happening (weak, as "narcan" is).
+    ("narcan_es", rf"\b(?:necesito|ocupo|urge|traigan|traeme|pasame)(?: el| un| una| la)? (?:narcan|narkan|naloxona)"
+                  rf"(?= \||$| (?:ya|rapido|ahorita|urgente|ahora|por favor|porfa|ayuda)\b)|"
+                  r"\b(?:donde|como) (?:se pone|le pongo|pongo|se usa|uso|le doy|se le pone|se le da)(?: el| un| una| la)? "
+                  r"(?:narcan|narkan|naloxona)(?: \w+)? (?:ya|rapido|ahorita|urgente|ahora|ayuda)\b|"
+                  r"\b(?:le|les) (?:di|puse|pusimos|dimos|estoy dando|estoy poniendo|acabo de dar|acabo de poner)"
+                  r"(?: el| un| una| otro| dos| mas| la)? (?:narcan|narkan|naloxona)\b"),
+    # "me mato" is also "me mató" (it killed me: "el examen me mato", "me mato de risa"),
+    # so it counts only with "now" (hoy, esta noche, ahorita) and nothing after it, or
+    # with a means.
+    ("kill_self_es", rf"\b(?:hoy|esta noche|ahorita|ahora|ahora mismo|hoy mismo|ahora si|manana)(?: si| mismo)? "
+                     rf"me mato{_NOW_ES_TAIL}|"
+                     rf"\bme mato (?:hoy|esta noche|ahorita|ahora|ya|hoy mismo|de una vez){_NOW_ES_TAIL}|"
+                     rf"\b(?:no aguanto mas|ya no aguanto|no puedo mas|ya no puedo mas|te lo juro|lo juro) me mato(?= \||$)|"
+                     r"\bme mato con (?:las|unas|mis|un|una|el|la|todas las|todo el) "
+                     r"(?:pastillas|pistola|cuchillo|navaja|soga|cuerda|fentanilo|fenta|chiva|gas|arma|cuete)\b"),
+    # "no estoy en peligro", "en peligro de recaer" are not.
+    ("danger_es", r"\b(?<!no )(?:estoy|estamos|me siento|nos sentimos|corro|corremos|mi vida esta|"
+                  r"mis hijos estan|mi familia esta|mi bebe esta)(?: en)? peligro\b(?! de (?!muerte|morir))"),
+    # Violence, happening now.
+    ("break_in_es", rf"\b(?:alguien|un hombre|un tipo|un vato|unos tipos|unos hombres|unos vatos|un desconocido|"
+                    rf"un extrano|un ladron|ladrones|(?:mi|el) ex)(?: se)? (?:entro|metio|metieron|entraron|esta entrando|"
+                    rf"estan entrando|esta metiendo|estan metiendo|quiere entrar|quieren entrar|esta tratando de entrar|"
+                    rf"estan tratando de entrar|trata de entrar|tratan de entrar|anda|andan|esta|estan)(?: a| en| dentro de)? "
+                    rf"{_HOME_ES}\b(?! de )|"
+                    rf"\bse (?:metieron|entraron|estan metiendo) (?:a|en) {_HOME_ES}\b|"
+                    rf"\bhay (?:alguien|un hombre|un tipo|unos tipos|un desconocido|un extrano)"
+                    rf" (?:en|dentro de|adentro de) {_HOME_ES}\b(?! de )|"
+                    r"\b(?:estan|esta) (?:forzando|rompiendo|tumbando|pateando) (?:la|mi) (?:puerta|ventana)\b"),
+    ("threat_es", rf"\b(?:{_PARTNER_ES})(?: (?:me dijo que|dice que|dijo que|ya|otra vez|de nuevo|esta noche|hoy))? "
+                  rf"(?:me va a matar|me van a matar|me quiere matar|me quieren matar|me mata|me esta matando|"
+                  rf"me va a golpear|me va a pegar|me amenaza con|me amenazo con|me esta amenazando con)\b{_NOT_JOKING_ES}|"
+                  r"\bsi (?:lo|la|te) dejo (?:me mata|me va a matar|nos mata|nos va a matar)\b|"
+                  rf"\b(?:hoy|esta noche|ahorita|ahora) (?:me|nos) (?:matan|van a matar)\b{_NOT_JOKING_ES}|"
+                  rf"\b(?:me|nos) (?:quieren|van a) matar (?:hoy|esta noche|ahorita|ahora)\b{_NOT_JOKING_ES}"),
+    ("assault_es", rf"\b(?:me|nos) (?:esta|estan) (?:pegando|golpeando|pateando|ahorcando|estrangulando|apunalando|"
+                   rf"acuchillando|violando)\b{_NOT_A_PERSON_ES}|"
+                   r"\b(?:la|lo|le|les) (?:esta|estan) (?:golpeando|pateando|ahorcando|estrangulando|apunalando|"
+                   r"acuchillando|violando)\b|"
+                   # "le estan pegando a mi mama"; not "le esta pegando a la botella / al gym".
+                   r"\b(?:le|les) (?:esta|estan) pegando (?:a (?:mi|mis|su|sus|tu|una|un)|a la (?!botella|chela|pipa|piedra))\b|"
+                   # "mi novio me pego", "el me golpeo": just now, by someone.
+                   rf"\b(?:{_PARTNER_ES}) me (?:golpeo|pego|pateo|ahorco|estrangulo|apunalo|acuchillo)\b{_NOT_A_PERSON_ES}|"
+                   rf"\b(?:{_PARTNER_ES}) me (?:esta|estan) (?:pegando|golpeando|pateando)\b|"
+                   rf"\b(?:dice|dijo|grita|amenaza|amenazo) que (?:me va a matar|me mata|nos va a matar|va a matarme|"
+                   rf"nos mata)\b{_NOT_JOKING_ES}"),
 ]
 _COMPILED = [(name, re.compile(pattern)) for name, pattern in _RULES]
 # Most texts match no rule: one search over all of them answers that at once, and only
@@ -304,6 +395,64 @@ _NOT_TYPOS = frozenset({"overdone", "overdoing", "overdoes", "suicides"})
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 
 
+# Spanish denials and past history. The rules above read words only, so "no me quiero
+# matar" holds "me quiero matar" and "hace 5 anos intente quitarme la vida" holds
+# "quitarme la vida". A rule that fires only on such a phrase becomes the weak rule
+# `denial_es` or `past_es`: the model decides, and the rule alone never makes the
+# crisis sure. They are read clause by clause, with the punctuation the rules never see,
+# so "no, me quiero matar" (an answer, then the wish) is no denial.
+_CLAUSE_ES = re.compile(r"[,.;:!?¿¡\n()\[\]—–…\"“”]+|\s-+\s")
+# Harm to oneself, as the verb or its object, folded.
+_HARM_ES = (r"(?:morir(?:me)?|muera|muerto|muerta|matar(?:me)?|mato|matare|mataria|suicidar(?:me)?|suicido|suicidaria|"
+            r"(?:el )?suicidio|quitar(?:me)? la vida|quitaria la vida|quito la vida|acabar con (?:mi vida|todo)|"
+            r"(?:hacer(?:me)?|haria|hare|hago|hice) (?:dano|danio|nada)|lastimar(?:me)?|lastimo|lastimaria|"
+            r"cortar(?:me)?|corto|cortaria|la muerte|(?:una )?sobre ?dosis)")
+# The words a denial may hold between "no" and the harm: "no me voy a matar", "nunca
+# me haria dano", "no pienso en quitarme la vida". Closed on purpose: "no quiero vivir",
+# "no aguanto, me voy a matar", "no me importa morir" are no denials.
+_BETWEEN_ES = (r"(?:me|te|yo|lo|la|voy|vas|va|a|quiero|quisiera|pienso|pensando|planeo|tengo|ganas|de|en|estoy|estar|haria|he|"
+               r"pense|pensado|intente|intentado|"
+               r"hare|podria|seria|capaz|intentaria|intentare|volveria|volvere|otra|vez|mas|ya|nunca|jamas|tampoco|tener|"
+               r"planes|hacer|hacerme|ninguna|ningun|intencion|animo)")
+# Not after "si" or "que": "si no me corto me vuelvo loca", "por que no me mato".
+_DENIAL_ES = re.compile(rf"\b(?<!\bsi )(?<!\bque )(?:no|nunca|jamas|tampoco|ni)(?: {_BETWEEN_ES})* {_HARM_ES}\b")
+# When in the past: years or months ago, a year, youth. "hace un rato" (a while ago) is
+# now, and so is "ayer".
+_WHEN_PAST_ES = re.compile(
+    r"\bhace (?:(?:un|una|unos|unos cuantos|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios|\d+) )?"
+    r"(?:ano|anos|mes|meses|tiempo|mucho|mucho tiempo)\b|\ben (?:19|20)\d\d\b|\bel ano pasado\b|"
+    r"\bde (?:joven|chavo|chava|chamaco|chamaca|morro|morra|nino|nina|adolescente)\b|"
+    r"\bcuando (?:era|tenia|estaba|vivia|andaba|iba)\b|\ben el pasado\b|\buna vez\b|\ben ese tiempo\b|\bantes(?! de| que)\b"
+)
+# A past wish, attempt or overdose: "intente quitarme la vida", "me quise matar", "tuve
+# una sobredosis", "pense en matarme", "me cortaba".
+_PAST_ES = re.compile(
+    rf"\b(?:intente|intento|intentaba|trate de|quise|queria|pense en|pensaba en|pense|pensaba|planee|"
+    rf"estuve a punto de|casi|me quise|me queria|me trate de|me intente)(?: {_BETWEEN_ES})* {_HARM_ES}\b|"
+    r"\bme (?:corte|cortaba|lastime|lastimaba|hice dano|hacia dano)\b|"
+    r"\b(?:tuve|tenia|sobrevivi|sobrevivi a) (?:una |un |mi |varias |dos |tres )?(?:sobre ?dosis|intento de suicidio|"
+    r"intentos de suicidio|pensamientos (?:de suicidio|suicidas|de matarme|de muerte))\b"
+)
+
+
+def _clauses(raw: str, split_apostrophes: bool) -> str:
+    """The text folded clause by clause, each clause's denials (and, in a text about the
+    past, its past history) blanked out."""
+    past = None
+    out = []
+    for clause in _CLAUSE_ES.split(raw):
+        folded = _REPEATS.sub(r"\1", fold(clause, split_apostrophes=split_apostrophes))
+        if not folded:
+            continue
+        folded = _DENIAL_ES.sub(" | ", folded)
+        if past is None:
+            past = bool(_WHEN_PAST_ES.search(_REPEATS.sub(r"\1", fold(raw))))
+        if past:
+            folded = _PAST_ES.sub(" | ", folded)
+        out.append(folded)
+    return " ".join(out)
+
+
 def _variants(message: Message) -> list[str]:
     out = []
     for folded in (message.folded, message.folded_split):
@@ -322,12 +471,8 @@ def _fuzzy(guarded: str) -> str | None:
     return None
 
 
-def crisis_reason(text: Message | str) -> str | None:
-    """The name of the first crisis rule that fires, or None.
-
-    Never log it together with the message body.
-    """
-    for variant in _variants(Message.of(text)):
+def _first_rule(variants: list[str]) -> str | None:
+    for variant in variants:
         guarded = _GUARD.sub(" | ", variant)
         if _ANY_RULE.search(guarded):
             for name, pattern in _COMPILED:
@@ -337,6 +482,23 @@ def crisis_reason(text: Message | str) -> str | None:
         if typo:
             return typo
     return None
+
+
+def crisis_reason(text: Message | str) -> str | None:
+    """The name of the first crisis rule that fires, or None.
+
+    Never log it together with the message body.
+    """
+    message = Message.of(text)
+    variants = _variants(message)
+    reason = _first_rule(variants)
+    if reason is None or not any(_DENIAL_ES.search(v) or _PAST_ES.search(v) for v in variants):
+        return reason
+    # A Spanish denial or past history is in the text: does a rule still fire without it?
+    without = [_clauses(message.raw, split) for split in (False, True)]
+    if _first_rule(without) is not None:
+        return _first_rule(without)
+    return "denial_es" if any(_DENIAL_ES.search(v) for v in variants) else "past_es"
 
 
 def is_crisis(text: Message | str) -> bool:
@@ -352,6 +514,7 @@ WEAK_RULES = frozenset({
     "overdose", "od", "overdose_typo", "narcan", "dying", "going_to_die", "emergency", "seizure",
     "suicide", "suicide_typo", "self_harm", "emergency_es", "overdose_es", "overdose_es_typo",
     "suicide_es_typo", "unresponsive", "not_breathing", "turning_blue", "too_much", "pills", "dying_es",
+    "denial_es", "past_es", "narcan_es",
 })
 
 # Rules that name the kind of crisis outright: wanting to die, killing oneself, self-harm.
@@ -361,8 +524,12 @@ _SUICIDE_RULES = frozenset({
     "no_reason_to_live", "nothing_to_live_for", "life_not_worth", "better_off_dead", "wish_dead",
     "want_it_over", "give_up_life", "goodbye", "method", "thinking_of_it", "nobody_would_care",
     "why_alive", "burden", "disappear", "farewell", "want_killed", "suicide_es", "self_harm_es",
-    "self_harm_sh",
+    "self_harm_sh", "kill_self_es", "farewell_es",
 })
+
+
+# Rules that name violence outright: a partner's threat, a break-in, a beating now.
+_VIOLENCE_RULES = frozenset({"break_in_es", "threat_es", "assault_es"})
 
 
 def is_weak(rule: str) -> bool:
@@ -370,7 +537,10 @@ def is_weak(rule: str) -> bool:
 
 
 def kind_for(rule: str | None, model_kind: str) -> str:
-    """The crisis kind: "suicide" when the rule says so, else what the kind model says."""
-    if rule in _SUICIDE_RULES and model_kind not in ("suicide",):
+    """The crisis kind: "suicide" or "violence" when the rule says so, else what the kind
+    model says."""
+    if rule in _SUICIDE_RULES:
         return "suicide"
+    if rule in _VIOLENCE_RULES:
+        return "violence"
     return model_kind

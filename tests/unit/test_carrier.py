@@ -128,6 +128,45 @@ def test_spanish_opt_outs_count_with_or_without_accents(text):
     assert carrier_keyword(text) == ("stop", "phrase")
 
 
+# A Spanish request about the daily texts is no full opt-out (which would silence the
+# crisis replies too): the matcher sends it to daily_off (tests/unit/test_consent.py).
+SPANISH_DAILY_REQUESTS = [
+    "no mas mensajes diarios",
+    "No más mensajes DIARIOS!",
+    "ya no quiero los mensajes diarios",
+    "para los mensajes de cada dia",
+    "para los mensajes de cada día",
+    "no mas recordatorios",
+    "no más recordatorios, gracias",
+    "no me mandes mas mensajes diarios",
+    "no me mandes más el recordatorio",
+    "no mas textos de cada dia",
+    "no mas mensajes todos los días",
+    "ya no me mandes mensajes cada mañana",
+    "no me escribas por las mañanas",
+    "no más mensajes con la frase diaria",
+]
+
+
+@pytest.mark.parametrize("text", SPANISH_DAILY_REQUESTS)
+def test_a_spanish_request_about_the_daily_texts_is_no_opt_out(text):
+    assert carrier_keyword(text) is None, text
+    assert carrier_keyword(text, opted_out=True) is None, text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("PARAR", ("stop", "PARAR")), ("alto", ("stop", "ALTO")), ("¡Basta!", ("stop", "BASTA")),
+     ("no más mensajes", ("stop", "phrase")), ("no me mandes más", ("stop", "phrase")),
+     ("no mas mensajes por favor", ("stop", "phrase")), ("no más textos", ("stop", "phrase")),
+     ("dame de baja", ("stop", "phrase")),
+     # "mañana" alone is "tomorrow", no daily word: still a full opt-out.
+     ("no me mandes más mensajes mañana", ("stop", "phrase"))],
+)
+def test_a_spanish_stop_without_the_daily_words_still_opts_out_fully(text, expected):
+    assert carrier_keyword(text) == expected
+
+
 # Near misses of the Spanish and French words: everyday Spanish, and texts a person in
 # distress may send. None of them is an opt-out.
 NOT_SPANISH_OPT_OUTS = [

@@ -49,6 +49,37 @@ def test_a_texted_stop_leaves_exactly_the_state_of_the_one_opt_out(text):
     assert CancelScheduled() in outcome.commands
 
 
+# About the DAILY texts only: daily_off, never a full STOP (which silences every reply,
+# crisis replies included). The Spanish daily words are carrier.py's `_DAILY`.
+SPANISH_DAILY_OFF = [
+    "no mas mensajes diarios", "No más mensajes diarios", "ya no quiero los mensajes diarios",
+    "para los mensajes de cada dia", "no mas recordatorios", "no me mandes mas mensajes diarios",
+    "no mas textos de cada dia", "ya no me mandes mensajes cada mañana",
+]
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("text", SPANISH_DAILY_OFF)
+def test_a_spanish_request_to_stop_the_daily_texts_turns_only_them_off(text, language):
+    state = replace(SIGNED_UP, flow=None, language=language)
+    outcome = turn(text, state)
+    assert outcome.intent == intents.DAILY_OFF, text
+    assert not outcome.state.daily_enabled and not outcome.state.opted_out
+    assert outcome.state.plan == PLAN                                 # quit-date texts untouched
+    assert CancelScheduled() not in outcome.commands
+    # Still answered afterwards, a crisis first of all.
+    assert turn(CRISIS_TEXT, outcome.state).intent == intents.CRISIS
+    assert turn("no quiero vivir", outcome.state).replies
+
+
+@pytest.mark.parametrize("text", ["PARAR", "ALTO", "no más mensajes", "no me mandes más"])
+def test_a_whole_spanish_stop_still_opts_out_fully(text):
+    outcome = turn(text, SIGNED_UP)
+    assert outcome.intent == intents.STOP and outcome.state.opted_out
+    assert CancelScheduled() in outcome.commands
+    assert turn("no quiero vivir", outcome.state).replies == ()      # silence after an opt-out
+
+
 @pytest.mark.parametrize("text, keyword", [("ALTO", "ALTO"), ("me salgo", "ME SALGO"), ("STOP", "STOP")])
 def test_opt_out_type_stop_records_the_opt_out_with_the_keyword_sent(text, keyword):
     outcome = turn(text, SIGNED_UP, "STOP")
