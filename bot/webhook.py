@@ -22,6 +22,7 @@ from bot.timeutil import utcnow
 from bot.transport import mask_sid
 from flows import engine, intents
 from flows.crisis import is_crisis
+from flows.language import guess_language
 from flows.outgoing import outgoing
 from flows.turn_values import State
 
@@ -130,7 +131,9 @@ def inbound_sms() -> Response:
         crisis = _crisis_replies(steady, body, now)
         if crisis:
             return _twiml(crisis)
-        return _twiml([outgoing(steady.content.text("unavailable"), steady.content.helpline)])
+        # Without the database the person's language is unknown: the text's own decides.
+        words = steady.content.in_language(guess_language(body))
+        return _twiml([outgoing(words.text("unavailable"), words.helpline)])
     return _twiml(answer.replies)
 
 

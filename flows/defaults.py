@@ -11,6 +11,7 @@ from datetime import time, timedelta
 
 PROGRAM = "Steady"                                  # STEADY_PROGRAM_NAME
 SUPPORT = "ask the staff who gave you this number"  # STEADY_SUPPORT_CONTACT
+SUPPORT_ES = "pregunta a quien te dio este número"   # the same default, in Spanish texts
 TIMEZONE = "America/New_York"                       # STEADY_DEFAULT_TIMEZONE
 SEND_TIME = time(9, 0)                              # STEADY_DEFAULT_SEND_TIME
 SENDING_START = time(8, 0)                          # STEADY_QUIET_START: scheduled texts from ...

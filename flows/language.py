@@ -22,11 +22,19 @@ SPANISH = "es"
 
 
 def in_language(ctx, language: str):
-    """The turn's Context with its content in `language` (flows.content.Content.in_language)."""
+    """The turn's Context with its content in `language` (flows.content.Content.in_language).
+
+    The support contact is the operator's own words (STEADY_SUPPORT_CONTACT), kept as set;
+    only the built-in default, which is English, is said in Spanish in Spanish texts."""
     from dataclasses import replace
 
+    from flows import defaults
+
     content = ctx.content.in_language(language)
-    return ctx if content is ctx.content else replace(ctx, content=content)
+    if content is ctx.content:
+        return ctx
+    support = defaults.SUPPORT_ES if language == SPANISH and ctx.support == defaults.SUPPORT else ctx.support
+    return replace(ctx, content=content, support=support)
 
 
 def detected_language(found: str | None, current: str, chosen: bool) -> str | None:

@@ -222,6 +222,10 @@ def test_a_database_failure_is_never_a_500_and_a_crisis_still_gets_the_crisis_re
     assert crisis.status_code == 200
     assert "911" in replies_of(crisis)[0] and HELPLINE_NUMBER in replies_of(crisis)[0]
     assert unavailable not in replies_of(crisis)[0]
+    spanish = post_signed(client, "/sms", sms_params("hola necesito ayuda con las ganas de usar"))
+    en_espanol = steady.content.in_language("es").text("unavailable")
+    assert en_espanol != unavailable
+    assert [en_espanol in r and "911" in r and "988" in r for r in replies_of(spanish)] == [True]
 
 
 @pytest.fixture(scope="module")

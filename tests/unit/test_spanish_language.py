@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from flows import engine, intents
+from flows import defaults, engine, intents
 from flows.carrier import spanish_keyword
 from flows.context import Context
 from flows.language import detected_language
@@ -27,7 +27,15 @@ def turn(text: str, state: State = State()):
 
 
 def es_text(id: str, **values) -> str:
-    return ES.text(id, program=CTX.program, support=CTX.support, **values)
+    return ES.text(id, program=CTX.program, support=defaults.SUPPORT_ES, **values)
+
+
+def test_the_default_support_contact_is_said_in_spanish_and_an_operators_own_is_kept():
+    assert defaults.SUPPORT_ES in turn("AYUDA", SPANISH).replies[0]
+    assert defaults.SUPPORT not in turn("AYUDA", SPANISH).replies[0]
+    own = replace(CTX, support="llama al 555-0100")
+    assert "llama al 555-0100" in engine.turn("AYUDA", SPANISH, own).replies[0]
+    assert defaults.SUPPORT in turn("HELP").replies[0]
 
 
 # --- the language model -----------------------------------------------------------------------
