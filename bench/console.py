@@ -51,7 +51,8 @@ NOW = datetime(2026, 12, 7, 15, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
 CHUNK = 5_000
 EMAIL, PASSWORD = "bench@example.org", "a long enough bench password"
-PAGES = ("/console", "/console?days=90", "/console/overview.csv", "/console/delivery")
+PAGES = ("/console", "/console?days=90", "/console/overview.csv", "/console/delivery", "/console/simulator",
+         "/console/content", "/console/settings")
 TARGET_MS = 300
 INTENTS = ("craving", "slip", "plan", "withdrawal", "crisis", "thanks", "feeling", "help")
 
