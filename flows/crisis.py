@@ -46,7 +46,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from flows.message import Message
 from flows.normalize import fold
 
-__all__ = ["is_crisis", "crisis_reason", "is_weak", "kind_for", "WEAK_RULES"]
+__all__ = ["is_crisis", "crisis_reason", "is_weak", "kind_for", "WEAK_RULES", "NEVER_SURE"]
 
 _MAX_CHARS = 2000   # an SMS body is at most 1600 characters; more is not a text
 
@@ -530,6 +530,12 @@ _SUICIDE_RULES = frozenset({
 
 # Rules that name violence outright: a partner's threat, a break-in, a beating now.
 _VIOLENCE_RULES = frozenset({"break_in_es", "threat_es", "assault_es"})
+
+
+# Weak rules that read a denial or past history ("ya no pienso en morirme, estoy mejor",
+# "hace 5 años intenté quitarme la vida"): however sure the model is, the reading is never
+# sure, so the person gets the crisis reply and the answer to what they said.
+NEVER_SURE = frozenset({"denial_es", "past_es"})
 
 
 def is_weak(rule: str) -> bool:

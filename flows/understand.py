@@ -212,7 +212,7 @@ class Understanding:
             # clinic take me?"): then the answer follows the crisis reply.
             sure = score >= th.veto
         elif whole >= bar or sentence >= max(th.sentence, bar):
-            sure = score >= th.sure
+            sure = score >= th.sure and rule not in crisis_rules.NEVER_SURE
         else:
             return None
         part = parts[best]

@@ -5,10 +5,13 @@ idioms around them ("el examen me mato", "mi mama me va a matar") are no crisis.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from flows.crisis import crisis_reason, is_crisis, is_weak, kind_for
 from flows.message import Message
+from flows.understand import Understanding
 from tests.understanding import UNDERSTANDING
 
 # A denial or past history: a weak rule, named for what it is.
@@ -38,6 +41,17 @@ DENIALS_AND_PAST = [
 def test_a_spanish_denial_or_past_history_is_a_weak_rule(text, rule):
     assert crisis_reason(text) == rule
     assert is_weak(rule)
+
+
+@pytest.mark.parametrize("text, rule", DENIALS_AND_PAST)
+def test_a_spanish_denial_or_past_history_is_never_a_sure_crisis(text, rule):
+    """However sure the model is (here: every reading it lets through counts as sure), the
+    person gets the crisis reply and the answer too."""
+    credulous = Understanding(UNDERSTANDING.models, UNDERSTANDING.matcher,
+                              replace(UNDERSTANDING.thresholds, sure=0.0, veto=0.0, crisis=0.0))
+    reading = credulous.crisis(Message.of(text))
+    assert reading is not None and reading.rule == rule
+    assert not reading.sure
 
 
 # No rule at all (the model alone decides, as for any text).
