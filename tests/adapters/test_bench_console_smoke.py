@@ -22,7 +22,8 @@ def test_the_console_bench_renders_every_page_and_ends_with_a_json_summary():
     assert finished.returncode == 0, finished.stderr[-2000:]
     summary = json.loads(finished.stdout.strip().splitlines()[-1])
     assert (summary["people"], summary["days"], summary["database"]) == (300, 40, "sqlite")
-    assert set(summary["pages"]) == {"/console", "/console?days=90", "/console/overview.csv", "/console/delivery"}
+    assert set(summary["pages"]) == {"/console", "/console?days=90", "/console/overview.csv", "/console/delivery",
+                                     "/console/simulator", "/console/content", "/console/settings"}
     for page in summary["pages"].values():
         assert 0 < page["p50_ms"] <= page["p95_ms"] and page["bytes"] > 0
     assert summary["target_p95_ms_below"] == 300 and isinstance(summary["met"], bool)
