@@ -10,9 +10,8 @@ unchanged by the extra step, so one reader serves both languages.
 
 from __future__ import annotations
 
-import unicodedata
-
 from flows.message import Message
+from flows.normalize import strip_marks
 
 LANGUAGES = ("en", "es")
 
@@ -33,7 +32,4 @@ def plain(text: "str | Message") -> str:
     low = Message.of(text).lowered
     if low.isascii():
         return low
-    low = low.translate(_ORDINAL_MARKS)
-    decomposed = unicodedata.normalize("NFD", low)
-    return unicodedata.normalize(
-        "NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+    return strip_marks(low.translate(_ORDINAL_MARKS))

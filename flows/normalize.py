@@ -12,7 +12,7 @@ import unicodedata
 
 from flows import lookalikes
 
-__all__ = ["normalize", "tokens", "fold", "normalize_keep_apostrophes", "lowered"]
+__all__ = ["normalize", "tokens", "fold", "normalize_keep_apostrophes", "lowered", "strip_marks"]
 
 # Look-alikes mapped before and after NFKC: NFKC leaves curly quotes and dashes alone
 # and turns the acute accent (U+00B4, a common apostrophe on some keyboards) into a
@@ -121,7 +121,8 @@ def tokens(text: str) -> list[str]:
     return norm.split(" ") if norm else []
 
 
-def _strip_marks(text: str) -> str:
+def strip_marks(text: str) -> str:
+    """Accents and other combining marks removed ("mañana" -> "manana"), nothing else."""
     decomposed = unicodedata.normalize("NFD", text)
     kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", kept)
@@ -138,4 +139,4 @@ def fold(text: str, *, split_apostrophes: bool = False) -> str:
     norm = _normalize(text, apostrophe)
     if norm.isascii():
         return norm
-    return _normalize(_strip_marks(norm), apostrophe)
+    return _normalize(strip_marks(norm), apostrophe)
