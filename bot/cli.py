@@ -204,15 +204,17 @@ def twilio() -> None:
 
 @twilio.command("opt-out-text")
 def twilio_opt_out_text() -> None:
-    """Print Steady's STOP, START and HELP texts, to paste into Advanced Opt-Out.
+    """Print Steady's STOP, START and HELP texts (and the Spanish STOP and HELP), to paste into Advanced Opt-Out.
 
     Twilio blocks a number on STOP before Steady's own reply goes out, so the opt-out
     confirmation a person gets (the one with 911 and 988) is the one set in Twilio.
     """
     import content as content_package
     from flows.content import ContentError
+    from flows.carrier import OTHER_STOP_WORDS, SPANISH_HELP_WORDS
     from flows.engine import CARRIER_REPLY
     from flows.gsm import segments
+    from flows.language import ENGLISH, SPANISH, support_in
     from flows.outgoing import outgoing
 
     settings = _settings()
@@ -221,10 +223,18 @@ def twilio_opt_out_text() -> None:
     except ContentError as exc:
         raise click.ClickException(str(exc)) from None
     labels = {"stop": "Opt-out (STOP) confirmation", "start": "Opt-in (START) confirmation", "help": "HELP reply"}
-    for keyword, message_id in CARRIER_REPLY.items():
-        text = loaded.text(message_id, program=settings.program_name, support=settings.support_contact)
-        text = outgoing(text, loaded.helpline)
-        click.echo(f"== {labels[keyword]} ({len(text)} characters, {segments(text)} segments) ==")
+    # Advanced Opt-Out's custom keywords carry their own reply: Steady's Spanish words get
+    # the Spanish texts (START is Twilio's own word in both languages).
+    spanish = {"stop": ", ".join(w for w in OTHER_STOP_WORDS if w != "ARRET"), "help": ", ".join(SPANISH_HELP_WORDS)}
+    sections = [(labels[keyword], message_id, ENGLISH) for keyword, message_id in CARRIER_REPLY.items()]
+    sections += [(f"Spanish {labels[keyword]}, for the custom keywords {spanish[keyword]}", CARRIER_REPLY[keyword], SPANISH)
+                 for keyword in spanish]
+    for label, message_id, language in sections:
+        words = loaded.in_language(language)
+        text = words.text(message_id, program=settings.program_name,
+                          support=support_in(language, settings.support_contact))
+        text = outgoing(text, words.helpline)
+        click.echo(f"== {label} ({len(text)} characters, {segments(text)} segments) ==")
         click.echo(text)
         click.echo()
 

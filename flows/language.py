@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from flows.message import Message
 
-__all__ = ["guess_language", "in_language", "detected_language", "ENGLISH", "SPANISH"]
+__all__ = ["guess_language", "in_language", "support_in", "detected_language", "ENGLISH", "SPANISH"]
 
 ENGLISH = "en"
 SPANISH = "es"
@@ -28,13 +28,18 @@ def in_language(ctx, language: str):
     only the built-in default, which is English, is said in Spanish in Spanish texts."""
     from dataclasses import replace
 
-    from flows import defaults
-
     content = ctx.content.in_language(language)
     if content is ctx.content:
         return ctx
-    support = defaults.SUPPORT_ES if language == SPANISH and ctx.support == defaults.SUPPORT else ctx.support
-    return replace(ctx, content=content, support=support)
+    return replace(ctx, content=content, support=support_in(language, ctx.support))
+
+
+def support_in(language: str, support: str) -> str:
+    """The support contact as said in `language`: the operator's own words as set, the
+    built-in default (English) in Spanish for Spanish texts."""
+    from flows import defaults
+
+    return defaults.SUPPORT_ES if language == SPANISH and support == defaults.SUPPORT else support
 
 
 def detected_language(found: str | None, current: str, chosen: bool) -> str | None:

@@ -193,13 +193,17 @@ def test_steady_twilio_opt_out_text_prints_exactly_what_steady_answers(app, clie
     result = runner.invoke(main, ["twilio", "opt-out-text"])
     assert result.exit_code == 0, result.output
     stop, start, help_reply = send(client, "STOP"), send(client, "START"), send(client, "HELP")
+    ayuda, parar = send(client, "AYUDA"), send(client, "PARAR")     # a Spanish word: the Spanish texts
     sections = re.findall(r"^== ([^\n]+) \(\d+ characters, \d segments\) ==\n(.*?)\n\n", result.output,
                           re.MULTILINE | re.DOTALL)
     assert [label for label, _ in sections] == [
-        "Opt-out (STOP) confirmation", "Opt-in (START) confirmation", "HELP reply"]
+        "Opt-out (STOP) confirmation", "Opt-in (START) confirmation", "HELP reply",
+        "Spanish Opt-out (STOP) confirmation, for the custom keywords ALTO, PARAR, PARA, BASTA, CANCELAR, BAJA",
+        "Spanish HELP reply, for the custom keywords AYUDA"]
     printed = [body for _, body in sections]
-    assert printed == [stop[0], start[0], help_reply[0]]
+    assert printed == [stop[0], start[0], help_reply[0], parar[0], ayuda[0]]
     assert "911" in printed[0] and "988" in printed[0] and HELPLINE_NUMBER in printed[0]
+    assert "911" in printed[3] and "988" in printed[3] and "marca 2" in printed[3] and printed[3] != printed[0]
 
 
 def test_steady_twilio_opt_out_text_uses_the_program_name_setting(runner):
