@@ -136,7 +136,6 @@ CRISIS_MODE_LEAVE_SCORE = 0.6
 # In crisis mode these are not requests of their own: the crisis reminder answers them.
 CRISIS_MODE_REMINDED = frozenset({intents.FALLBACK, intents.MENU, intents.FEELING, intents.NEED_HELP})
 
-KIND_LABELS = kind_labels(ENGLISH)
 # Choosing a language keeps an open PLAN open, as PLAN itself does.
 KEEP_FLOW = frozenset({intents.PLAN, intents.SPANISH, intents.ENGLISH})
 
