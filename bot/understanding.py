@@ -270,7 +270,7 @@ def evaluate_language(corpus: Corpus, folds: int = 5, seed: int = 0,
     from sklearn.model_selection import StratifiedKFold
 
     from flows.message import Message
-    from flows.understand import AMBIGUOUS_WORDS, LANGUAGE_MIN_WORDS
+    from flows.understand import language_readable
 
     examples = list(corpus.examples)
     labels = [language_label(e) for e in examples]
@@ -280,8 +280,7 @@ def evaluate_language(corpus: Corpus, folds: int = 5, seed: int = 0,
         vectorizer, model = train_language([examples[i] for i in train_rows])
         for i in test_rows:
             message = Message.of(examples[i].text)
-            words = message.words
-            if len(words) < LANGUAGE_MIN_WORDS or all(w in AMBIGUOUS_WORDS for w in words):
+            if not language_readable(message):
                 continue
             predicted[i] = model.best(vectorizer.vector(message))
     figures: dict = {}

@@ -138,6 +138,13 @@ gracias thanks thx pls please sorry fine bien mal jaja lol haha daily stop start
 """.split())
 
 
+def language_readable(message: Message) -> bool:
+    """Whether a text can tell its language at all: two words or more, not all of them
+    words both languages use. The model is asked only then (and measured only on these)."""
+    words = message.words
+    return len(words) >= LANGUAGE_MIN_WORDS and not all(word in AMBIGUOUS_WORDS for word in words)
+
+
 class Understanding:
     """Rules + models + thresholds, handed to the pure engine in its Context."""
 
@@ -226,10 +233,7 @@ class Understanding:
         words both languages use, or the language model not sure)."""
         message = Message.of(message)
         model, vectorizer = self.models.language, self.models.language_vectorizer
-        words = message.words
-        if model is None or vectorizer is None or len(words) < LANGUAGE_MIN_WORDS:
-            return None
-        if all(word in AMBIGUOUS_WORDS for word in words):
+        if model is None or vectorizer is None or not language_readable(message):
             return None
         label, score = model.best(vectorizer.vector(message))
         return label if score >= self.thresholds.language else None
